@@ -1,0 +1,38 @@
+# Two commands set everything up on a fresh machine:  make lab   and   make test
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+ROOT   := $(CURDIR)
+
+.PHONY: lab test setup bench clean
+
+## lab: create .venv if needed, install what changed, open JupyterLab on notebooks/ (127.0.0.1 only)
+lab: setup
+	$(PY) -m jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(ROOT)" \
+		--LabApp.default_url=/lab/tree/notebooks/01_chunk_generators.ipynb
+
+## test: the same setup, then every test (unit tests, both directions of every check, notebooks under nbval)
+test: setup
+	$(PY) -m pytest
+
+## setup: .venv with Python 3.10+, requirements installed only when requirements.txt changed
+setup:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || { \
+		echo "This course needs Python 3.10 or newer, but '$(PYTHON)' is: $$($(PYTHON) --version 2>&1)."; \
+		echo "Install a newer Python, or name one: make PYTHON=python3.12 lab"; exit 1; }
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then \
+		echo "$(VENV) was made with an older Python; making it again."; rm -rf $(VENV); fi
+	@[ -x $(PY) ] || { echo "Creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }
+	@if ! cmp -s requirements.txt $(VENV)/requirements.installed; then \
+		echo "Installing requirements.txt into $(VENV) (a few minutes the first time)"; \
+		$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt && \
+		cp requirements.txt $(VENV)/requirements.installed; \
+	fi
+	@$(PY) -c 'import site, sys; open(site.getsitepackages()[0] + "/stream-course.pth", "w").write(sys.argv[1] + "\n")' "$(ROOT)"
+
+## bench: the performance figures, measured side by side (not part of make test)
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .course .pytest_cache

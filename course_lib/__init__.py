@@ -1,0 +1,46 @@
+"""course_lib: the machinery behind the "Stream, don't buffer" notebooks.
+
+In a notebook:
+
+    from course_lib import serve, check, hint, solution, progress, reset, answers
+    ex = answers("ch01_chunk_generators")   # your exercise file, re-read after every edit
+    check("1.1")                            # run exercise 1.1's checks on your answer
+"""
+
+from ._answers import answers, answers_dir, answers_kind
+from ._checks import CheckFailed, check, show_in_ipython
+from ._server import LiveServer, serve, stop_all
+from ._study import hint, progress, reset, solution
+
+__all__ = [
+    "CheckFailed",
+    "LiveServer",
+    "answers",
+    "answers_dir",
+    "answers_kind",
+    "check",
+    "hint",
+    "progress",
+    "reset",
+    "serve",
+    "solution",
+    "stop_all",
+]
+
+
+def _apply_nest_asyncio() -> None:
+    # Jupyter's kernel already runs an event loop in the main thread, and asyncio.run() refuses to start
+    # a second one there; nest_asyncio2 makes the running loop re-entrant so script-style code works.
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    if get_ipython() is None:
+        return
+    import nest_asyncio2
+
+    nest_asyncio2.apply()
+
+
+_apply_nest_asyncio()
+show_in_ipython()

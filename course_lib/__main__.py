@@ -1,0 +1,82 @@
+"""Command line: `python -m course_lib serve 01 | check [1.1 ...] | hint 1.1 | solution 1.1 | progress | reset 1.1`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course_lib", description=__doc__)
+    parser.add_argument(
+        "--answers",
+        help="load answers from 'exercises' (default), 'solutions', 'stubs' or a folder (sets COURSE_ANSWERS)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run a chapter's playground app on 127.0.0.1 until Ctrl-C")
+    serve.add_argument("chapter", help="chapter number, e.g. 01")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--answers", dest="answers_sub", help=argparse.SUPPRESS)
+    check = commands.add_parser("check", help="run exercise checks (all of them without ids)")
+    check.add_argument("ids", nargs="*")
+    check.add_argument("--answers", dest="answers_sub", help=argparse.SUPPRESS)
+    for name in ("hint", "solution", "reset"):
+        sub = commands.add_parser(name, help=f"{name} for one exercise")
+        sub.add_argument("id")
+        if name == "solution":
+            sub.add_argument("--give-up", action="store_true", help="show it without an attempt")
+    commands.add_parser("progress", help="table of every exercise: passed, failed, not tried")
+    args = parser.parse_args(argv)
+
+    answers = getattr(args, "answers_sub", None) or args.answers
+    if answers:
+        os.environ["COURSE_ANSWERS"] = answers
+
+    import course_lib
+
+    if args.command == "serve":
+        return _serve(args.chapter, args.port)
+    if args.command == "check":
+        return _check(args.ids)
+    if args.command == "hint":
+        course_lib.hint(args.id)
+    elif args.command == "solution":
+        course_lib.solution(args.id, give_up=args.give_up)
+    elif args.command == "reset":
+        course_lib.reset(args.id)
+    elif args.command == "progress":
+        course_lib.progress()
+    return 0
+
+
+def _serve(chapter: str, port: int) -> int:
+    import uvicorn
+
+    from .playground import PLAYGROUNDS
+
+    key = chapter.zfill(2)
+    if key not in PLAYGROUNDS:
+        print(f"no playground for chapter {chapter!r}; there are: {', '.join(sorted(PLAYGROUNDS))}", file=sys.stderr)
+        return 2
+    app = PLAYGROUNDS[key]()
+    print(f"Chapter {key} playground on http://127.0.0.1:{port}/  (Ctrl-C stops it)", flush=True)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="info")
+    return 0
+
+
+def _check(ids: list[str]) -> int:
+    from ._checks import CheckFailed, check, exercise_ids
+
+    failed = 0
+    for exercise_id in ids or exercise_ids():
+        try:
+            check(exercise_id)
+        except CheckFailed as exc:
+            failed += 1
+            print(exc.message)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""Where the answers come from, and loading them fresh after every edit.
+
+`COURSE_ANSWERS` picks the folder the whole course loads its exercise modules from:
+
+- unset or `exercises`: the learner's answers in `exercises/` (the default);
+- `solutions`: the reference answers in `solutions/` (instructors, the test suite);
+- `stubs`: the pristine stubs kept in `course_lib/pristine/` (what a new learner starts from);
+- any other value: a path to a folder of exercise modules (a submission being graded).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import linecache
+import os
+import sys
+import threading
+import types
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PRISTINE = Path(__file__).resolve().parent / "pristine"
+
+_KNOWN = {
+    "exercises": ROOT / "exercises",
+    "solutions": ROOT / "solutions",
+    "stubs": PRISTINE,
+}
+
+_cache: dict[Path, tuple[tuple[int, int], types.ModuleType]] = {}
+_lock = threading.Lock()
+
+
+def answers_kind() -> str:
+    """'exercises', 'solutions', 'stubs', or 'path' for a folder named by path."""
+    value = os.environ.get("COURSE_ANSWERS", "").strip() or "exercises"
+    return value if value in _KNOWN else "path"
+
+
+def answers_dir() -> Path:
+    value = os.environ.get("COURSE_ANSWERS", "").strip() or "exercises"
+    return _KNOWN.get(value) or Path(value).expanduser().resolve()
+
+
+def display_path(path: Path | str) -> str:
+    """A path as a learner would type it: relative to the course folder where possible."""
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def load_module(stem: str) -> types.ModuleType:
+    """Import `<answers dir>/<stem>.py`, again whenever the file changed since the last import.
+
+    Raises FileNotFoundError for a missing module and SyntaxError for one that does not compile.
+    """
+    path = answers_dir() / f"{stem}.py"
+    stat = path.stat()  # FileNotFoundError says which file is missing
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    with _lock:
+        cached = _cache.get(path)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        linecache.checkcache(str(path))
+        name = f"course_answers.{path.parent.name}.{stem}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            sys.modules.pop(name, None)
+            raise
+        _cache[path] = (stamp, module)
+        return module
+
+
+class Answers:
+    """The learner's module for one chapter, always as it is on disk right now.
+
+    `ex = answers("ch01_chunk_generators")` then `ex.file_chunks(...)`: each attribute access looks at
+    the file again, so an edit in `exercises/` is used by the next cell without restarting the kernel.
+    """
+
+    def __init__(self, stem: str) -> None:
+        self._stem = stem
+
+    def __getattr__(self, name: str):
+        return getattr(load_module(self._stem), name)
+
+    def __dir__(self):
+        return dir(load_module(self._stem))
+
+    def __repr__(self) -> str:
+        return f"<answers from {display_path(answers_dir() / (self._stem + '.py'))}>"
+
+
+def answers(stem: str) -> Answers:
+    return Answers(stem)

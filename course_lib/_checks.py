@@ -1,0 +1,329 @@
+"""Running an exercise's checks and telling the learner, in a few plain lines, what happened.
+
+A check is a function registered with `@exercise(...)` in `course_lib/checks/chNN.py`.  It receives the
+learner's answer and a `Context`, raises `Failure(...)` when the answer is wrong, and returns one line
+saying what it verified.  `check()` runs it in a worker thread with a time limit and turns every way it
+can end into one message:
+
+    passed                    -> prints "✓ 1.1 ...", returns True
+    Failure                   -> raises CheckFailed: what was expected, what came back, what to try
+    NotImplementedError (stub)-> raises CheckFailed: "not written yet: edit exercises/..."
+    learner code raised       -> raises CheckFailed: its type, message and line in the exercise file
+    time limit                -> raises CheckFailed: "did not finish within 10 s"
+"""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import os
+import threading
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+from . import _progress
+from ._answers import answers_dir, answers_kind, display_path, load_module
+from ._server import LiveServer
+
+__all__ = ["CheckFailed", "Failure", "Context", "Exercise", "exercise", "check", "EXERCISES"]
+
+TIME_LIMIT = float(os.environ.get("COURSE_CHECK_TIMEOUT", "10"))
+
+
+class CheckFailed(AssertionError):
+    """An exercise's check did not pass.  Its message is all the learner needs to read."""
+
+    def __init__(self, message: str, exercise_id: str = "", kind: str = "failed") -> None:
+        super().__init__(message)
+        self.message = message
+        self.exercise_id = exercise_id
+        self.kind = kind  # failed | stub | raised | timeout | missing
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class Failure(Exception):
+    """Raised by a check: `problem` is one sentence; the rest is optional."""
+
+    def __init__(self, problem: str, expected: str = "", got: str = "", next: str = "") -> None:
+        super().__init__(problem)
+        self.problem, self.expected, self.got, self.next = problem, expected, got, next
+
+
+@dataclasses.dataclass
+class Exercise:
+    id: str
+    title: str
+    module: str  # file stem in exercises/ and solutions/
+    function: str  # the name the learner writes
+    hints: list[str]
+    run: Callable[..., str]
+
+    @property
+    def learner_file(self) -> str:
+        return f"exercises/{self.module}.py"
+
+
+EXERCISES: dict[str, Exercise] = {}
+
+
+def exercise(exercise_id: str, *, title: str, module: str, function: str, hints: list[str]):
+    """Register a check.  The decorated function is `run(answer, ctx) -> str`."""
+
+    def register(run: Callable[..., str]) -> Callable[..., str]:
+        EXERCISES[exercise_id] = Exercise(exercise_id, title, module, function, list(hints), run)
+        return run
+
+    return register
+
+
+class Context:
+    """What a check may use beside the answer: servers that are stopped when the check ends."""
+
+    def __init__(self, exercise: Exercise) -> None:
+        self.exercise = exercise
+        self.servers: list[LiveServer] = []
+
+    def serve(self, app: Any) -> LiveServer:
+        server = LiveServer(app, name=f"check {self.exercise.id}").start()
+        self.servers.append(server)
+        return server
+
+    def close(self) -> None:
+        for server in self.servers:
+            server.stop()
+
+    @property
+    def server_errors(self) -> list[BaseException]:
+        return [error for server in self.servers for error in server.errors]
+
+
+# -- finding the learner's part of a traceback --------------------------------------------------------
+
+
+def _learner_frame(exc: BaseException) -> traceback.FrameSummary | None:
+    """The innermost frame of `exc`'s traceback that lies in the answers folder."""
+    folder = str(answers_dir())
+    found = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if os.path.abspath(frame.filename).startswith(folder + os.sep):
+            found = frame
+    return found
+
+
+def _is_stub(exc: BaseException) -> bool:
+    return isinstance(exc, NotImplementedError) and _learner_frame(exc) is not None
+
+
+def _where(frame: traceback.FrameSummary) -> str:
+    line = (frame.line or "").strip()
+    return f"{display_path(frame.filename)}, line {frame.lineno}" + (f": {line}" if line else "")
+
+
+# -- rendering ------------------------------------------------------------------------------------------
+
+
+def _header(ex: Exercise) -> str:
+    return f"{ex.id} {ex.function}"
+
+
+def _failure_message(ex: Exercise, failure: Failure) -> str:
+    lines = [f"✗ {_header(ex)}: {failure.problem}"]
+    if failure.expected:
+        lines.append(f"  expected: {failure.expected}")
+    if failure.got:
+        lines.append(f"  got:      {failure.got}")
+    advice = f"{failure.next}; " if failure.next else ""
+    lines.append(f'  next: {advice}hint("{ex.id}") gives a hint')
+    return "\n".join(lines)
+
+
+def _stub_message(ex: Exercise) -> str:
+    return f"… {_header(ex)} is not written yet: edit {ex.learner_file}"
+
+
+def _raised_message(ex: Exercise, exc: BaseException, where: str = "") -> str:
+    frame = _learner_frame(exc)
+    lines = [f"✗ {_header(ex)} raised {type(exc).__name__}{where}: {exc}".rstrip(": ")]
+    if frame is not None:
+        lines.append(f"  at {_where(frame)}")
+    lines.append(f'  next: fix that line and run the check again; hint("{ex.id}") gives a hint')
+    return "\n".join(lines)
+
+
+# -- running --------------------------------------------------------------------------------------------
+
+
+class _TimeUp(BaseException):
+    """Raised inside a check's thread once its time is up, to stop a runaway Python loop."""
+
+
+def _interrupt(thread: threading.Thread) -> None:
+    if thread.ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(_TimeUp))
+
+
+def _run_with_limit(function: Callable[[], str], limit: float) -> tuple[str, Any]:
+    """('ok', result) | ('error', exception) | ('timeout', None), never waiting much past `limit`."""
+    outcome: list[tuple[str, Any]] = []
+
+    def target() -> None:
+        try:
+            outcome.append(("ok", function()))
+        except _TimeUp:
+            outcome.append(("timeout", None))
+        except BaseException as exc:  # noqa: BLE001 - every way a check ends is reported
+            outcome.append(("error", exc))
+
+    thread = threading.Thread(target=target, name="course-check", daemon=True)
+    thread.start()
+    try:
+        thread.join(limit)
+    except KeyboardInterrupt:  # the learner pressed stop: end the check's thread too
+        _interrupt(thread)
+        raise
+    if thread.is_alive():
+        _interrupt(thread)
+        thread.join(0.5)
+        return ("timeout", None)
+    return outcome[0] if outcome else ("timeout", None)
+
+
+def _get_answer(ex: Exercise) -> Any:
+    try:
+        module = load_module(ex.module)
+    except FileNotFoundError:
+        raise CheckFailed(
+            f"✗ {_header(ex)}: {display_path(answers_dir() / (ex.module + '.py'))} is missing.\n"
+            f'  next: reset("{ex.id}") brings back the exercise file',
+            ex.id,
+            "missing",
+        ) from None
+    except SyntaxError as exc:
+        raise CheckFailed(
+            f"✗ {_header(ex)}: {display_path(exc.filename or ex.learner_file)} does not compile: "
+            f"{exc.msg} (line {exc.lineno}).\n  next: fix that line; nothing else can run until it compiles",
+            ex.id,
+            "raised",
+        ) from None
+    except BaseException as exc:  # noqa: BLE001 - an import-time error is the learner's to see
+        raise CheckFailed(_raised_message(ex, exc, " while the exercise file was imported"), ex.id, "raised") from None
+    answer = getattr(module, ex.function, None)
+    if answer is None:
+        raise CheckFailed(
+            f"✗ {_header(ex)}: {display_path(module.__file__ or '')} has no `{ex.function}`.\n"
+            f"  next: keep the function's name and signature as the exercise gives them",
+            ex.id,
+            "missing",
+        )
+    return answer
+
+
+def _verdict(ex: Exercise, kind: str, value: Any, ctx: Context) -> CheckFailed | str:
+    """Turn how the check ended into the ✓ line or the CheckFailed to raise."""
+    # An exception inside the learner's endpoint is the real story behind most client-side failures.
+    server_error = next((e for e in ctx.server_errors if _learner_frame(e) is not None), None)
+    if kind == "ok":
+        return f"✓ {_header(ex)}: {value}"
+    if kind == "timeout":
+        return CheckFailed(
+            f"✗ {_header(ex)} did not finish within {TIME_LIMIT:g} s.\n"
+            f"  expected: the answer to finish (or a stream to end) well within the limit\n"
+            f'  next: look for a loop that never ends or a read that waits forever; hint("{ex.id}") gives a hint',
+            ex.id,
+            "timeout",
+        )
+    exc: BaseException = value
+    if _is_stub(exc) or (server_error is not None and _is_stub(server_error)):
+        return CheckFailed(_stub_message(ex), ex.id, "stub")
+    if isinstance(exc, Failure):
+        if server_error is not None:
+            return CheckFailed(_raised_message(ex, server_error, " while serving the request"), ex.id, "raised")
+        return CheckFailed(_failure_message(ex, exc), ex.id, "failed")
+    if _learner_frame(exc) is not None:
+        return CheckFailed(_raised_message(ex, exc), ex.id, "raised")
+    if server_error is not None:
+        return CheckFailed(_raised_message(ex, server_error, " while serving the request"), ex.id, "raised")
+    # Not the learner's code: a fault in the check itself.  Show everything; it is ours to fix.
+    detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return CheckFailed(f"✗ {_header(ex)}: the check itself failed (please report this):\n{detail}", ex.id, "error")
+
+
+def check(exercise_id: str, answer: Any = None, *, quiet: bool = False) -> bool:
+    """Check exercise `exercise_id` ("1.1").  Without `answer`, the function is loaded from the exercise file.
+
+    Prints one ✓ line and returns True when the answer passes; raises CheckFailed otherwise.
+    """
+    _load_checks()
+    ex = EXERCISES.get(str(exercise_id))
+    if ex is None:
+        known = ", ".join(sorted(EXERCISES, key=_id_key))
+        raise ValueError(f"there is no exercise {exercise_id!r}; the exercises are {known}")
+    try:
+        if answer is None:
+            answer = _get_answer(ex)
+    except CheckFailed as failed:
+        _progress.record_result(ex.id, "failed" if failed.kind == "raised" else "stub")
+        raise failed.with_traceback(None) from None
+    ctx = Context(ex)
+    try:
+        kind, value = _run_with_limit(lambda: ex.run(answer, ctx), TIME_LIMIT)
+    finally:
+        ctx.close()
+    result = _verdict(ex, kind, value, ctx)
+    if isinstance(result, CheckFailed):
+        _progress.record_result(ex.id, "stub" if result.kind == "stub" else "failed")
+        raise result.with_traceback(None) from None
+    _progress.record_result(ex.id, "passed")
+    if not quiet:
+        print(result)
+    return True
+
+
+def _id_key(exercise_id: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in exercise_id.split("."))
+
+
+def _load_checks() -> None:
+    from . import checks  # noqa: F401 - importing registers every chapter's exercises
+
+
+def exercise_ids() -> list[str]:
+    _load_checks()
+    return sorted(EXERCISES, key=_id_key)
+
+
+def show_in_ipython() -> None:
+    """In IPython, show a CheckFailed as its few lines instead of a traceback into course_lib."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    ip = get_ipython()
+    if ip is None:
+        return
+
+    def handler(shell, etype, value, tb, tb_offset=None):  # noqa: ANN001
+        return [f"\x1b[31m{value.message}\x1b[0m" if "✗" in value.message else value.message]
+
+    ip.set_custom_exc((CheckFailed,), handler)
+
+
+def answer_source(ex: Exercise, folder: Path) -> str | None:
+    """The source of `ex.function` in `folder/<module>.py`, read without importing it."""
+    import ast
+
+    path = folder / f"{ex.module}.py"
+    try:
+        text = path.read_text(encoding="utf-8")
+        tree = ast.parse(text)
+    except (OSError, SyntaxError):
+        return None
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == ex.function:
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            return "\n".join(text.splitlines()[start - 1 : node.end_lineno]) + "\n"
+    return None
+

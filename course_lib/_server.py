@@ -1,0 +1,275 @@
+"""A real uvicorn server inside the notebook's own process.
+
+`serve(app)` runs uvicorn on its own event loop in a daemon thread, bound to 127.0.0.1 on a port the OS
+picks, and returns once the socket accepts connections.  The kernel's loop stays free, so plain
+synchronous clients (httpx.Client, urllib, curl in a subprocess) work from any cell.
+
+Why not `uvicorn.run()` in a cell?  The kernel already runs an event loop, and `uvicorn.run` wants to
+start its own in the same thread.  Why not `server.should_exit = True` to stop?  uvicorn's main loop looks
+at that flag every 0.1 s, sleeps another 0.1 s in `shutdown()`, and then waits for every open connection
+to finish -- forever, if a stream never ends.  `LiveServer.stop()` drives the same uvicorn startup and
+shutdown pieces itself: it wakes the loop at once, gives open responses a short grace period, then closes
+their connections and cancels what is left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import collections
+import contextlib
+import logging
+import socket
+import threading
+import time
+import traceback
+from typing import Any
+
+import httpx
+import uvicorn
+
+__all__ = ["LiveServer", "serve", "stop_all", "running_servers"]
+
+HOST = "127.0.0.1"
+START_TIMEOUT = 10.0
+#: How long stop() lets responses that are still being sent finish before closing their connections.
+GRACE = 0.25
+
+_servers: dict[str, LiveServer] = {}
+_servers_lock = threading.Lock()
+
+
+class _Discard(logging.Handler):
+    """Keeps uvicorn's last log records for `LiveServer.log` and prints nothing.
+
+    uvicorn logs from its own thread; anything it printed would land in whichever cell happens to be
+    running, where nbval would compare it.  Errors from the learner's code are kept per server instead
+    (see `LiveServer.errors`) and reported by the check that caused them.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: collections.deque[logging.LogRecord] = collections.deque(maxlen=200)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+_uvicorn_log = _Discard()
+
+
+def _quiet_uvicorn_logs() -> None:
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi"):
+        log = logging.getLogger(name)
+        if _uvicorn_log not in log.handlers:
+            log.handlers = [_uvicorn_log]
+        log.propagate = False
+
+
+class LiveServer:
+    """One running uvicorn server.  Use `serve(app)` to make one.
+
+    >>> server = serve(app)                      # doctest: +SKIP
+    >>> server.client.get("/").status_code       # doctest: +SKIP
+    200
+    """
+
+    def __init__(self, app: Any, name: str = "default", grace: float = GRACE) -> None:
+        self.app = app
+        self.name = name
+        self.grace = grace
+        #: Exceptions raised by the app while this server ran, oldest first.
+        self.errors: list[BaseException] = []
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((HOST, 0))
+        self._sock.listen(128)
+        self._sock.setblocking(False)
+        self.port: int = self._sock.getsockname()[1]
+        self.url = f"http://{HOST}:{self.port}"
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop_event: asyncio.Event | None = None
+        self._started = threading.Event()
+        self._startup_error: BaseException | None = None
+        self._client: httpx.Client | None = None
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+        config = uvicorn.Config(
+            self._record_errors,
+            host=HOST,
+            port=self.port,
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            loop="asyncio",
+            http="h11",
+            ws="none",
+            lifespan="auto",
+            interface="asgi3",
+            proxy_headers=False,
+        )
+        self._uvicorn = uvicorn.Server(config)
+
+    # -- the app, wrapped so that the learner's exceptions are kept ---------------------------------
+    async def _record_errors(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except Exception as exc:
+            self.errors.append(exc)
+            raise
+
+    # -- life cycle ----------------------------------------------------------------------------------
+    def start(self) -> LiveServer:
+        _quiet_uvicorn_logs()
+        self._thread = threading.Thread(target=self._run, name=f"course-server-{self.name}", daemon=True)
+        self._thread.start()
+        if not self._started.wait(START_TIMEOUT) and self._startup_error is None:
+            self.stop()
+            raise RuntimeError(f"the server did not start within {START_TIMEOUT:.0f} s")
+        if self._startup_error is not None:
+            error = self._startup_error
+            self.stop()
+            raise RuntimeError(f"the app failed to start: {type(error).__name__}: {error}") from error
+        return self
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._main())
+        except BaseException as exc:  # noqa: BLE001 - reported to the thread that called start()
+            if not self._started.is_set():
+                self._startup_error = exc
+        finally:
+            with contextlib.suppress(Exception):
+                _cancel_all(loop)
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.run_until_complete(loop.shutdown_default_executor())
+            loop.close()
+            self._sock.close()
+            self._started.set()
+
+    async def _main(self) -> None:
+        server = self._uvicorn
+        self._stop_event = asyncio.Event()
+        server.config.load()
+        server.lifespan = server.config.lifespan_class(server.config)
+        try:
+            await server.startup(sockets=[self._sock])
+        except SystemExit:  # uvicorn exits when the app's lifespan startup fails
+            raise RuntimeError("lifespan startup failed") from None
+        self._started.set()
+        await self._stop_event.wait()
+        await self._shutdown()
+
+    async def _shutdown(self) -> None:
+        server = self._uvicorn
+        state = server.server_state
+        for listener in server.servers:
+            listener.close()
+        for connection in list(state.connections):
+            connection.shutdown()  # idle keep-alive connections close now, busy ones after their response
+        deadline = time.monotonic() + self.grace
+        while (state.connections or state.tasks) and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
+        for connection in list(state.connections):
+            transport = getattr(connection, "transport", None)
+            if transport is not None:
+                transport.abort()  # a stream that never ends: the client sees the connection drop
+        for task in list(state.tasks):
+            task.cancel()
+        if state.tasks:
+            await asyncio.wait(list(state.tasks), timeout=1.0)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(server.lifespan.shutdown(), timeout=2.0)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop serving: close the listening socket and every open connection.  Safe to call twice."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._client is not None:
+            self._client.close()
+        loop, event = self._loop, self._stop_event
+        if loop is not None and event is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed in between
+                loop.call_soon_threadsafe(event.set)
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+        if self._thread is None:
+            self._sock.close()
+        with _servers_lock:
+            if _servers.get(self.name) is self:
+                del _servers[self.name]
+
+    # -- conveniences --------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and not self._stopped
+
+    @property
+    def client(self) -> httpx.Client:
+        """An httpx client whose base URL is this server: `server.client.get("/path")`."""
+        if self._client is None:
+            self._client = httpx.Client(base_url=self.url, timeout=10.0)
+        return self._client
+
+    @property
+    def log(self) -> list[str]:
+        """uvicorn's recent log lines (they are kept here instead of being printed)."""
+        return [record.getMessage() for record in _uvicorn_log.records]
+
+    def last_error(self) -> str:
+        """The last exception raised by the app, with its traceback, or '' if there was none."""
+        if not self.errors:
+            return ""
+        exc = self.errors[-1]
+        return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+
+    def __enter__(self) -> LiveServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<LiveServer {self.name!r} {state} at {self.url}>"
+
+
+def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.wait(pending, timeout=1.0))
+
+
+def serve(app: Any, name: str = "default") -> LiveServer:
+    """Serve `app` on 127.0.0.1 in the background and return the running `LiveServer`.
+
+    Calling it again with the same `name` (re-running the cell) stops the previous server first, so
+    a notebook never collects stale servers or port conflicts.
+    """
+    with _servers_lock:
+        previous = _servers.pop(name, None)
+    if previous is not None:
+        previous.stop()
+    server = LiveServer(app, name=name).start()
+    with _servers_lock:
+        _servers[name] = server
+    return server
+
+
+def running_servers() -> list[LiveServer]:
+    with _servers_lock:
+        return list(_servers.values())
+
+
+def stop_all() -> None:
+    """Stop every server started with `serve()`."""
+    for server in running_servers():
+        server.stop()
+
+
+atexit.register(stop_all)

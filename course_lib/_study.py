@@ -1,0 +1,140 @@
+"""For the learner working alone: hints one at a time, the reference answer after an attempt,
+a progress table, and resetting an exercise to its stub without losing what was there."""
+
+from __future__ import annotations
+
+import ast
+import datetime as _dt
+import shutil
+from pathlib import Path
+
+from . import _progress
+from ._answers import PRISTINE, ROOT, answers_dir, display_path
+from ._checks import Exercise, _id_key, _load_checks, answer_source, EXERCISES
+
+SOLUTIONS = ROOT / "solutions"
+
+
+def _exercise(exercise_id: str) -> Exercise:
+    _load_checks()
+    ex = EXERCISES.get(str(exercise_id))
+    if ex is None:
+        known = ", ".join(sorted(EXERCISES, key=_id_key))
+        raise ValueError(f"there is no exercise {exercise_id!r}; the exercises are {known}")
+    return ex
+
+
+def hint(exercise_id: str) -> str:
+    """Show the next hint for an exercise: the first call a nudge, the last one nearly the answer."""
+    ex = _exercise(exercise_id)
+    shown = int(_progress.entry(ex.id).get("hints", 0))
+    number = min(shown + 1, len(ex.hints))
+    if shown < len(ex.hints):
+        _progress.update(ex.id, hints=number)
+    text = f"Hint {number} of {len(ex.hints)} for {ex.id} {ex.function}: {ex.hints[number - 1]}"
+    if number == len(ex.hints):
+        text += f'\n(That is the last hint. After an attempt, solution("{ex.id}") shows the reference answer.)'
+    print(text)
+    return text
+
+
+def solution(exercise_id: str, give_up: bool = False) -> str:
+    """Show the reference answer -- once you have checked an attempt of your own, or with give_up=True."""
+    ex = _exercise(exercise_id)
+    tried = _progress.entry(ex.id).get("status") in ("passed", "failed")
+    if not (tried or give_up):
+        text = (
+            f"The reference answer for {ex.id} opens after you have tried: write your answer in "
+            f'{ex.learner_file} and run check("{ex.id}") once, whatever it says.\n'
+            f'(Or, to see it now: solution("{ex.id}", give_up=True).)'
+        )
+        print(text)
+        return text
+    source = answer_source(ex, SOLUTIONS)
+    if source is None:
+        raise FileNotFoundError(f"solutions/{ex.module}.py has no {ex.function}; the course files are incomplete")
+    if give_up and not tried:
+        _progress.update(ex.id, gave_up=True)
+    text = f"# Reference answer for {ex.id} ({display_path(SOLUTIONS / (ex.module + '.py'))})\n{source}"
+    print(text)
+    return text
+
+
+def progress() -> list[dict[str, str]]:
+    """Print a table of every exercise: passed, failed or not tried, with hints used; return its rows."""
+    _load_checks()
+    data = _progress.load()["exercises"]
+    rows = []
+    for exercise_id in sorted(EXERCISES, key=_id_key):
+        ex = EXERCISES[exercise_id]
+        item = data.get(exercise_id, {})
+        status = item.get("status", "not tried")
+        if status == "reset":
+            status = "not tried"
+        if status == "passed" and item.get("last") == "failed":
+            status = "passed (last run failed)"
+        rows.append(
+            {
+                "exercise": exercise_id,
+                "function": ex.function,
+                "title": ex.title,
+                "status": status,
+                "hints": f"{item.get('hints', 0)}/{len(ex.hints)}",
+            }
+        )
+    done = sum(row["status"].startswith("passed") for row in rows)
+    width = max(len(f"{r['function']} — {r['title']}") for r in rows) if rows else 10
+    print(f"{'':2}{'exercise':<9}{'':1}{'what':<{width}}  {'status':<25}hints")
+    for row in rows:
+        mark = "✓" if row["status"].startswith("passed") else ("✗" if row["status"] == "failed" else "·")
+        what = f"{row['function']} — {row['title']}"
+        print(f"{mark} {row['exercise']:<9} {what:<{width}}  {row['status']:<25}{row['hints']}")
+    print(f"{done} of {len(rows)} exercises passed.")
+    return rows
+
+
+def reset(exercise_id: str, whole_file: bool = False) -> Path:
+    """Put the exercise's function back to its stub.  The file as it was is copied to .course/backups/ first.
+
+    Only that function changes; the rest of the file (other exercises) is left as it is.  A file that
+    does not compile can only be reset whole: `reset("1.1", whole_file=True)`.
+    """
+    ex = _exercise(exercise_id)
+    target = answers_dir() / f"{ex.module}.py"
+    pristine_path = PRISTINE / f"{ex.module}.py"
+    pristine = pristine_path.read_text(encoding="utf-8")
+    backup = None
+    if target.exists():
+        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        backup = ROOT / ".course" / "backups" / f"{ex.module}.{stamp}.py"
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(target, backup)
+    if not target.exists() or whole_file:
+        new_text = pristine
+    else:
+        current = target.read_text(encoding="utf-8")
+        try:
+            tree = ast.parse(current)
+        except SyntaxError as exc:
+            raise ValueError(
+                f"{display_path(target)} does not compile (line {exc.lineno}), so {ex.function} cannot be "
+                f'found in it. reset("{ex.id}", whole_file=True) restores the whole file '
+                f"(your version is kept in {display_path(backup)})."
+            ) from None
+        stub = answer_source(ex, PRISTINE)
+        assert stub is not None, f"course_lib/pristine/{ex.module}.py lacks {ex.function}"
+        lines = current.splitlines(keepends=True)
+        node = next(
+            (n for n in tree.body if getattr(n, "name", None) == ex.function and hasattr(n, "end_lineno")), None
+        )
+        if node is None:
+            new_text = current.rstrip("\n") + "\n\n\n" + stub
+        else:
+            start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+            new_text = "".join(lines[: start - 1]) + stub + "".join(lines[node.end_lineno :])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(new_text, encoding="utf-8")
+    _progress.update(ex.id, status="reset", last="reset", hints=0)
+    saved = f"; your version is in {display_path(backup)}" if backup else ""
+    print(f"{ex.id} {ex.function} is a stub again in {display_path(target)}{saved}.")
+    return target

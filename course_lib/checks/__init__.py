@@ -1,0 +1,3 @@
+"""Every chapter's checks and hints; importing this package registers them all."""
+
+from . import ch01  # noqa: F401
