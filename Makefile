@@ -15,12 +15,12 @@ lab: setup
 test: setup
 	$(PY) -m pytest
 
-## setup: .venv with Python 3.10+, requirements installed only when requirements.txt changed
+## setup: .venv with Python 3.11+, requirements installed only when requirements.txt changed
 setup:
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || { \
-		echo "This course needs Python 3.10 or newer, but '$(PYTHON)' is: $$($(PYTHON) --version 2>&1)."; \
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+		echo "This course needs Python 3.11 or newer, but '$(PYTHON)' is: $$($(PYTHON) --version 2>&1)."; \
 		echo "Install a newer Python, or name one: make PYTHON=python3.12 lab"; exit 1; }
-	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then \
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
 		echo "$(VENV) was made with an older Python; making it again."; rm -rf $(VENV); fi
 	@[ -x $(PY) ] || { echo "Creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }
 	@if ! cmp -s requirements.txt $(VENV)/requirements.installed; then \
