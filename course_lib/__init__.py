@@ -8,7 +8,7 @@ In a notebook:
 """
 
 from ._answers import answers, answers_dir, answers_kind
-from ._checks import CheckFailed, check, show_in_ipython
+from ._checks import CheckFailed, check
 from ._server import LiveServer, serve, stop_all
 from ._study import hint, progress, reset, solution
 
@@ -43,4 +43,3 @@ def _apply_nest_asyncio() -> None:
 
 
 _apply_nest_asyncio()
-show_in_ipython()

@@ -43,6 +43,12 @@ class CheckFailed(AssertionError):
     def __str__(self) -> str:
         return self.message
 
+    def _render_traceback_(self) -> list[str]:
+        """How IPython/Jupyter shows it: the message alone, not a traceback into course_lib."""
+        red, plain = ("\x1b[31m", "\x1b[0m") if self.kind != "stub" else ("", "")
+        first, *rest = self.message.splitlines()
+        return [f"{red}{first}{plain}", *rest]
+
 
 class Failure(Exception):
     """Raised by a check: `problem` is one sentence; the rest is optional."""
@@ -293,22 +299,6 @@ def _load_checks() -> None:
 def exercise_ids() -> list[str]:
     _load_checks()
     return sorted(EXERCISES, key=_id_key)
-
-
-def show_in_ipython() -> None:
-    """In IPython, show a CheckFailed as its few lines instead of a traceback into course_lib."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    ip = get_ipython()
-    if ip is None:
-        return
-
-    def handler(shell, etype, value, tb, tb_offset=None):  # noqa: ANN001
-        return [f"\x1b[31m{value.message}\x1b[0m" if "✗" in value.message else value.message]
-
-    ip.set_custom_exc((CheckFailed,), handler)
 
 
 def answer_source(ex: Exercise, folder: Path) -> str | None:

@@ -1,0 +1,86 @@
+"""Small measuring tools for the notebooks: peak memory two ways, open files, sizes in words.
+
+    with traced_peak() as py:        # what Python allocated (tracemalloc), exact, slows Python code down
+        data = f.read()
+    with rss_peak() as rss:          # what the OS gave the process (psutil), sampled in a thread
+        data = f.read()
+    print(size(py.peak), size(rss.peak))
+
+`traced_peak` counts only memory that Python code allocates while the block runs, so it answers "how much
+did this code hold at once?" without noise from the rest of the process.  `rss_peak` watches the whole
+process from outside, the number a container's memory limit sees; it samples every millisecond, so a
+spike shorter than that can be missed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import threading
+import time
+import tracemalloc
+from typing import Iterator
+
+import psutil
+
+from .checks._tools import KiB, MiB, is_open, size
+
+__all__ = ["KiB", "MiB", "Peak", "is_open", "rss", "rss_peak", "size", "traced_peak"]
+
+
+@dataclasses.dataclass
+class Peak:
+    """Memory seen while a `with` block ran, in bytes: `peak` is above what was in use when it started."""
+
+    peak: int = 0
+    start: int = 0
+
+    @property
+    def mib(self) -> float:
+        return self.peak / MiB
+
+
+@contextlib.contextmanager
+def traced_peak() -> Iterator[Peak]:
+    """The peak of Python allocations made inside the block, above what was allocated before it."""
+    result = Peak()
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    result.start = tracemalloc.get_traced_memory()[0]
+    try:
+        yield result
+    finally:
+        result.peak = max(0, tracemalloc.get_traced_memory()[1] - result.start)
+        if not was_tracing:
+            tracemalloc.stop()
+
+
+def rss() -> int:
+    """This process's resident set size right now, in bytes."""
+    return psutil.Process().memory_info().rss
+
+
+@contextlib.contextmanager
+def rss_peak(interval: float = 0.001) -> Iterator[Peak]:
+    """The highest resident set size sampled while the block ran, above the RSS when it started."""
+    process = psutil.Process()
+    result = Peak(start=process.memory_info().rss)
+    highest = [result.start]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            highest[0] = max(highest[0], process.memory_info().rss)
+            time.sleep(interval)
+
+    sampler = threading.Thread(target=sample, name="rss-sampler", daemon=True)
+    sampler.start()
+    try:
+        yield result
+    finally:
+        highest[0] = max(highest[0], process.memory_info().rss)
+        done.set()
+        sampler.join()
+        result.peak = max(0, highest[0] - result.start)

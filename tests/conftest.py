@@ -1,0 +1,36 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(autouse=True)
+def course_env(tmp_path, monkeypatch):
+    """Every test gets its own progress file and data folder; answers default to the solutions."""
+    monkeypatch.setenv("COURSE_PROGRESS", str(tmp_path / "progress.json"))
+    monkeypatch.setenv("COURSE_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("COURSE_ANSWERS", "solutions")
+    yield
+
+
+@pytest.fixture
+def learner_dir(tmp_path, monkeypatch):
+    """A folder of exercise modules standing in for a learner's exercises/ (COURSE_ANSWERS=<path>)."""
+    folder = tmp_path / "learner"
+    folder.mkdir()
+    monkeypatch.setenv("COURSE_ANSWERS", str(folder))
+    return folder
+
+
+def write_module(folder: Path, stem: str, source: str) -> Path:
+    path = folder / f"{stem}.py"
+    path.write_text(source, encoding="utf-8")
+    # A new mtime each write, even within the file system's timestamp resolution.
+    stamp = path.stat().st_mtime_ns + 1_000_000 * (1 + len(source) % 7)
+    os.utime(path, ns=(stamp, stamp))
+    return path

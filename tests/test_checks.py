@@ -1,0 +1,248 @@
+"""check(): every way a check can end becomes a short message; nothing else leaks out."""
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+import course_lib
+from course_lib import CheckFailed, check, hint, progress, reset, solution
+from course_lib import _checks
+from conftest import ROOT, write_module
+
+STEM = "ch01_chunk_generators"
+GOOD = (ROOT / "solutions" / f"{STEM}.py").read_text()
+STUB = (ROOT / "course_lib" / "pristine" / f"{STEM}.py").read_text()
+
+
+def replace_function(source: str, name: str, new_def: str) -> str:
+    """The module `source` with function `name` swapped for `new_def` (the rest untouched)."""
+    import ast
+
+    tree = ast.parse(source)
+    node = next(n for n in tree.body if getattr(n, "name", None) == name)
+    lines = source.splitlines(keepends=True)
+    return "".join(lines[: node.lineno - 1]) + new_def + "".join(lines[node.end_lineno :])
+
+
+def test_check_passes_on_solution_with_one_line(capsys):
+    assert check("1.1") is True
+    out = capsys.readouterr().out
+    assert out.startswith("✓ 1.1 file_chunks: 4 chunks: 1 MiB, 1 MiB, 1 MiB, 17 B")
+    assert out.count("\n") == 1
+
+
+def test_check_on_stub_says_not_written(monkeypatch):
+    monkeypatch.setenv("COURSE_ANSWERS", "stubs")
+    with pytest.raises(CheckFailed) as info:
+        check("1.1")
+    assert str(info.value) == "… 1.1 file_chunks is not written yet: edit exercises/ch01_chunk_generators.py"
+
+
+def test_check_failed_is_an_assertion_error():
+    assert issubclass(CheckFailed, AssertionError)
+
+
+def test_wrong_answer_message_says_expected_got_next():
+    def file_chunks(path, chunk_size=1024 * 1024):
+        with open(path, "rb") as f:
+            while chunk := f.read(chunk_size):
+                yield chunk  # no ValueError for chunk_size <= 0
+
+    with pytest.raises(CheckFailed) as info:
+        check("1.1", file_chunks)
+    message = str(info.value)
+    assert message.splitlines() == [
+        "✗ 1.1 file_chunks: chunk_size=0 was accepted.",
+        "  expected: ValueError",
+        "  got:      0 chunks",
+        "  next: raise ValueError when chunk_size <= 0: read(0) returns b'' and read(-1) reads everything; "
+        'hint("1.1") gives a hint',
+    ]
+
+
+def test_learner_exception_names_type_message_and_line(learner_dir):
+    broken = replace_function(
+        GOOD,
+        "file_chunks",
+        "def file_chunks(path, chunk_size=1024 * 1024):\n"
+        "    with open(path, 'rb') as f:\n"
+        "        yield f.read(chunk_size) + 1\n",
+    )
+    write_module(learner_dir, STEM, broken)
+    with pytest.raises(CheckFailed) as info:
+        check("1.1")
+    lines = str(info.value).splitlines()
+    assert lines[0].startswith("✗ 1.1 file_chunks raised TypeError: can't concat int to bytes")
+    line = broken.splitlines().index("        yield f.read(chunk_size) + 1") + 1
+    assert lines[1].endswith(f"{STEM}.py, line {line}: yield f.read(chunk_size) + 1")
+    assert "Traceback" not in str(info.value)
+
+
+def test_syntax_error_in_exercise_file_is_reported(learner_dir):
+    write_module(learner_dir, STEM, "def file_chunks(path, chunk_size:\n    pass\n")
+    with pytest.raises(CheckFailed, match=r"does not compile: .* \(line 1\)"):
+        check("1.1")
+
+
+def test_missing_function_is_reported(learner_dir):
+    write_module(learner_dir, STEM, "def file_chunk(path, chunk_size=1):\n    pass\n")
+    with pytest.raises(CheckFailed, match="has no `file_chunks`"):
+        check("1.1")
+
+
+def test_hanging_answer_becomes_a_failure_within_the_limit(monkeypatch):
+    monkeypatch.setattr(_checks, "TIME_LIMIT", 1.0)
+
+    def file_chunks(path, chunk_size=1024 * 1024):
+        while True:  # never returns, never yields
+            pass
+
+    started = time.monotonic()
+    with pytest.raises(CheckFailed, match="did not finish within 1 s"):
+        check("1.1", file_chunks)
+    assert time.monotonic() - started < 5
+    assert check("1.1") is True  # the kernel is still usable
+
+
+def test_endless_generator_fails_without_waiting_for_the_limit():
+    def file_chunks(path, chunk_size=1024 * 1024):
+        if chunk_size <= 0:
+            raise ValueError
+        with open(path, "rb") as f:
+            while True:
+                yield f.read(chunk_size)  # yields b'' forever at the end of the file
+
+    with pytest.raises(CheckFailed, match="yielded an empty chunk"):
+        check("1.1", file_chunks)
+
+
+def test_edits_are_picked_up_without_restart(learner_dir):
+    write_module(learner_dir, STEM, STUB)
+    with pytest.raises(CheckFailed, match="not written yet"):
+        check("1.1")
+    write_module(learner_dir, STEM, GOOD)
+    assert check("1.1", quiet=True) is True
+
+
+def test_unknown_exercise_lists_the_known_ones():
+    with pytest.raises(ValueError, match="there is no exercise '9.9'; the exercises are 1.1"):
+        check("9.9")
+
+
+def test_progress_records_attempts_not_stubs(learner_dir, tmp_path, capsys):
+    write_module(learner_dir, STEM, STUB)
+    with pytest.raises(CheckFailed):
+        check("1.1")
+    assert not (tmp_path / "progress.json").exists()  # a stub is not an attempt
+    write_module(learner_dir, STEM, GOOD)
+    check("1.1")
+    data = json.loads((tmp_path / "progress.json").read_text())
+    assert data["exercises"]["1.1"]["status"] == "passed"
+    assert data["exercises"]["1.1"]["attempts"] == 1
+    rows = progress()
+    assert rows[0] == {
+        "exercise": "1.1",
+        "function": "file_chunks",
+        "title": "Read a file in chunks",
+        "status": "passed",
+        "hints": "0/3",
+    }
+
+
+def test_solutions_runs_are_not_recorded(tmp_path):
+    check("1.1", quiet=True)
+    assert not (tmp_path / "progress.json").exists()
+
+
+def test_damaged_progress_file_is_kept_aside(learner_dir, tmp_path):
+    (tmp_path / "progress.json").write_text("{not json")
+    write_module(learner_dir, STEM, GOOD)
+    check("1.1", quiet=True)
+    assert (tmp_path / "progress.json.damaged").read_text() == "{not json"
+    assert json.loads((tmp_path / "progress.json").read_text())["exercises"]["1.1"]["status"] == "passed"
+
+
+def test_hints_come_one_more_per_call(learner_dir):
+    first, second, third, again = (hint("1.1") for _ in range(4))
+    assert first.startswith("Hint 1 of 3 for 1.1 file_chunks:")
+    assert second.startswith("Hint 2 of 3")
+    assert third.startswith("Hint 3 of 3") and "docs.python.org" in third
+    assert again == third
+
+
+def test_solution_waits_for_an_attempt(learner_dir):
+    write_module(learner_dir, STEM, STUB)
+    assert "opens after you have tried" in solution("1.1")
+    with pytest.raises(CheckFailed):
+        check("1.1")  # a stub is not an attempt
+    assert "opens after you have tried" in solution("1.1")
+    broken = replace_function(GOOD, "file_chunks", "def file_chunks(path, chunk_size=1024 * 1024):\n    return []\n")
+    write_module(learner_dir, STEM, broken)
+    with pytest.raises(CheckFailed):
+        check("1.1")
+    shown = solution("1.1")
+    assert shown.startswith("# Reference answer for 1.1 (solutions/ch01_chunk_generators.py)")
+    assert "while chunk := f.read(chunk_size):" in shown
+
+
+def test_solution_with_give_up_shows_it_at_once(learner_dir):
+    assert "while chunk := f.read(chunk_size):" in solution("1.1", give_up=True)
+
+
+def test_reset_restores_the_stub_and_keeps_a_backup(learner_dir, monkeypatch, tmp_path):
+    monkeypatch.setattr("course_lib._study.ROOT", tmp_path)
+    mine = GOOD + "\n\ndef helper_of_mine():\n    return 42\n"
+    path = write_module(learner_dir, STEM, mine)
+    reset("1.1")
+    text = path.read_text()
+    assert "raise NotImplementedError" in text and "def helper_of_mine" in text
+    backups = list((tmp_path / ".course" / "backups").glob(f"{STEM}.*.py"))
+    assert [b.read_text() for b in backups] == [mine]
+
+
+def test_reset_refuses_a_file_that_does_not_compile_unless_whole(learner_dir, monkeypatch, tmp_path):
+    monkeypatch.setattr("course_lib._study.ROOT", tmp_path)
+    path = write_module(learner_dir, STEM, "def file_chunks(:\n")
+    with pytest.raises(ValueError, match="does not compile"):
+        reset("1.1")
+    reset("1.1", whole_file=True)
+    assert path.read_text() == STUB
+
+
+def test_public_names_are_pinned():
+    assert sorted(course_lib.__all__) == [
+        "CheckFailed",
+        "LiveServer",
+        "answers",
+        "answers_dir",
+        "answers_kind",
+        "check",
+        "hint",
+        "progress",
+        "reset",
+        "serve",
+        "solution",
+        "stop_all",
+    ]
+
+
+def run_cli(*args, env_answers="solutions"):
+    import os
+
+    env = dict(os.environ, COURSE_ANSWERS=env_answers, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "course_lib", *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_cli_check_passes_on_solutions():
+    result = run_cli("check", "1.1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("✓ 1.1 file_chunks:")
+
+
+def test_cli_check_fails_on_stubs_with_same_message():
+    result = run_cli("check", "1.1", env_answers="stubs")
+    assert result.returncode == 1
+    assert result.stdout == "… 1.1 file_chunks is not written yet: edit exercises/ch01_chunk_generators.py\n"

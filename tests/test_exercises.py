@@ -1,0 +1,95 @@
+"""Both directions for every exercise: no exercise starts solved, every solution passes.
+
+Also keeps exercises/ and solutions/ mirrored, and the pristine stubs (used by reset() and by these tests,
+so that a learner's own answers never change what `make test` proves) equal to the committed exercises/.
+"""
+
+import ast
+import re
+import subprocess
+
+import pytest
+
+from course_lib import CheckFailed, check
+from course_lib._checks import EXERCISES, exercise_ids
+from conftest import ROOT
+
+IDS = exercise_ids()
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_solution_passes(exercise_id, capsys):
+    assert check(exercise_id) is True
+    assert capsys.readouterr().out.startswith(f"✓ {exercise_id} ")
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_stub_fails_as_not_written(exercise_id, monkeypatch):
+    monkeypatch.setenv("COURSE_ANSWERS", "stubs")
+    ex = EXERCISES[exercise_id]
+    with pytest.raises(CheckFailed) as info:
+        check(exercise_id)
+    assert str(info.value) == f"… {exercise_id} {ex.function} is not written yet: edit exercises/{ex.module}.py"
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_hints_go_from_nudge_to_docs(exercise_id):
+    hints = EXERCISES[exercise_id].hints
+    assert 2 <= len(hints) <= 3
+    assert re.search(r"https://\S+", hints[-1]), "the last hint ends with a link to the docs"
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_every_exercise_has_wrong_answer_tests(exercise_id):
+    chapter = exercise_id.split(".")[0].zfill(2)
+    text = (ROOT / "tests" / f"test_ch{chapter}_wrong_answers.py").read_text()
+    assert re.search(rf"check\(\s*['\"]{re.escape(exercise_id)}['\"]", text)
+
+
+def functions(path):
+    tree = ast.parse(path.read_text())
+    found = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found[node.name] = (type(node).__name__, ast.dump(node.args), ast.get_docstring(node))
+    return ast.get_docstring(tree), found
+
+
+def test_exercises_and_solutions_mirror_each_other():
+    exercises = sorted(p.name for p in (ROOT / "exercises").glob("*.py"))
+    solutions = sorted(p.name for p in (ROOT / "solutions").glob("*.py"))
+    assert exercises == solutions
+    for name in exercises:
+        assert functions(ROOT / "exercises" / name) == functions(ROOT / "solutions" / name), name
+
+
+def test_every_exercise_function_exists_in_both():
+    for ex in EXERCISES.values():
+        for folder in ("exercises", "solutions"):
+            assert ex.function in functions(ROOT / folder / f"{ex.module}.py")[1], (folder, ex.id)
+
+
+def committed_exercise(name):
+    """exercises/<name> as committed (a learner's edits in the working tree don't count)."""
+    try:
+        return subprocess.run(
+            ["git", "show", f"HEAD:exercises/{name}"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout with exercises/ committed; nothing to compare with")
+
+
+def test_pristine_stubs_equal_committed_exercises():
+    pristine = sorted(p.name for p in (ROOT / "course_lib" / "pristine").glob("*.py"))
+    assert pristine == sorted(p.name for p in (ROOT / "exercises").glob("*.py"))
+    for name in pristine:
+        assert (ROOT / "course_lib" / "pristine" / name).read_text() == committed_exercise(name), name
+
+
+def test_stubs_mark_where_the_learner_works():
+    for ex in EXERCISES.values():
+        source = (ROOT / "course_lib" / "pristine" / f"{ex.module}.py").read_text()
+        tree = ast.parse(source)
+        node = next(n for n in tree.body if getattr(n, "name", None) == ex.function)
+        body = ast.get_source_segment(source, node)
+        assert "# TODO:" in body and "raise NotImplementedError" in body, ex.id

@@ -1,0 +1,99 @@
+"""Every notebook, executed the way a grader does (pytest --nbval-lax), in both directions:
+with the solutions every cell passes; with the stubs exactly the check cells fail, each as "not written yet".
+Also keeps the committed notebooks clean (no execution counts, no outputs)."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import ROOT
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+CHECK_CELL = re.compile(r"""^check\(\s*["'](\d+\.\d+)["']\s*\)\s*$""")
+
+
+def code_cells(path):
+    return [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+
+
+def check_cells(path):
+    """{nbval cell number: exercise id} for the cells that hold only a check() call."""
+    found = {}
+    for number, cell in enumerate(code_cells(path)):
+        match = CHECK_CELL.match("".join(cell["source"]).strip())
+        if match:
+            found[number] = match.group(1)
+    return found
+
+
+@pytest.fixture(scope="module")
+def shared_data(tmp_path_factory):
+    """Generated sample data is shared by the two runs of each notebook (it is only a cache)."""
+    return tmp_path_factory.mktemp("course-data")
+
+
+def run_nbval(notebook, answers, data_dir, tmp_path):
+    report = tmp_path / f"{notebook.stem}-{answers}.xml"
+    env = dict(
+        os.environ,
+        COURSE_ANSWERS=answers,
+        COURSE_DATA=str(data_dir),
+        COURSE_PROGRESS=str(tmp_path / "progress.json"),
+        PYTHONPATH=str(ROOT),
+        MPLBACKEND="agg",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider", "-q",
+         "--rootdir", str(ROOT), "-c", os.devnull, f"--junitxml={report}", str(notebook)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert report.exists(), result.stdout[-3000:] + result.stderr[-3000:]
+    failed = {}
+    for case in ET.parse(report).getroot().iter("testcase"):
+        problem = case.find("failure")
+        if problem is None:
+            problem = case.find("error")
+        if problem is not None:
+            number = int(case.get("name").split()[-1])
+            failed[number] = (problem.get("message") or "") + (problem.text or "")
+    return failed, result
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_passes_with_solutions(notebook, shared_data, tmp_path):
+    failed, result = run_nbval(notebook, "solutions", shared_data, tmp_path)
+    assert failed == {}, "\n\n".join(f"cell {n}:\n{text[-2000:]}" for n, text in failed.items())
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_with_stubs_fails_exactly_at_check_cells(notebook, shared_data, tmp_path):
+    expected = check_cells(notebook)
+    assert expected, f"{notebook.name} has no check cells"
+    failed, _ = run_nbval(notebook, "stubs", shared_data, tmp_path)
+    others = {n: text for n, text in failed.items() if n not in expected}
+    assert others == {}, "cells other than checks failed:\n" + "\n\n".join(
+        f"cell {n}:\n{text[-2000:]}" for n, text in others.items()
+    )
+    assert sorted(failed) == sorted(expected), "every check cell must fail on the stubs"
+    for number, exercise_id in expected.items():
+        assert f"{exercise_id} " in failed[number] and "is not written yet" in failed[number], failed[number][-1500:]
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_notebook_is_clean(notebook):
+    nb = json.loads(notebook.read_text())
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell.get("execution_count") is None, "execution counts are committed"
+            assert cell.get("outputs") == [], "outputs are committed: ports, timings and paths differ per machine"
+    assert nb["metadata"].get("kernelspec", {}).get("name") == "python3"
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "notebooks/ is empty"

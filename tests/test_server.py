@@ -1,0 +1,167 @@
+"""serve(): a real uvicorn in the kernel's process, replaced on re-run, stopped promptly, leaking nothing."""
+
+import asyncio
+import gc
+import logging
+import threading
+import time
+
+import httpx
+import psutil
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse, StreamingResponse
+from starlette.routing import Route
+
+from course_lib import LiveServer, serve, stop_all
+
+
+async def hello(request):
+    return PlainTextResponse("hello")
+
+
+async def boom(request):
+    raise ValueError("the endpoint broke")
+
+
+async def endless(request):
+    async def forever():
+        while True:
+            yield b"x" * 1024
+            await asyncio.sleep(0.001)
+
+    return StreamingResponse(forever())
+
+
+def endless_sync(request):
+    def forever():
+        while True:
+            yield b"y" * 1024
+
+    return StreamingResponse(forever())
+
+
+APP = Starlette(
+    routes=[
+        Route("/", hello),
+        Route("/boom", boom),
+        Route("/endless", endless),
+        Route("/endless-sync", endless_sync),
+    ]
+)
+
+
+@pytest.fixture(autouse=True)
+def no_servers_left():
+    yield
+    stop_all()
+
+
+def test_serve_answers_over_real_http():
+    server = serve(APP)
+    assert server.client.get("/").text == "hello"
+    assert httpx.get(server.url + "/").status_code == 200
+
+
+def test_serve_binds_loopback_only():
+    server = serve(APP)
+    assert server.url.startswith("http://127.0.0.1:")
+    listening = [
+        c for c in psutil.Process().net_connections("tcp") if c.status == "LISTEN" and c.laddr.port == server.port
+    ]
+    assert [c.laddr.ip for c in listening] == ["127.0.0.1"]
+
+
+def test_serve_again_replaces_previous_server():
+    first = serve(APP)
+    second = serve(APP)
+    assert not first.running and second.running
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(first.url + "/")
+    assert second.client.get("/").status_code == 200
+
+
+def test_serve_with_other_name_keeps_both():
+    one, two = serve(APP, name="one"), serve(APP, name="two")
+    assert one.running and two.running and one.port != two.port
+
+
+def test_server_as_context_manager_stops():
+    with LiveServer(APP).start() as server:
+        assert server.client.get("/").status_code == 200
+    assert not server.running
+
+
+def test_stop_twice_is_harmless():
+    server = serve(APP)
+    server.stop()
+    server.stop()
+    assert not server.running
+
+
+def test_stop_with_endless_async_stream_open_does_not_hang():
+    server = serve(APP)
+    client = httpx.Client(base_url=server.url)
+    with client.stream("GET", "/endless") as response:
+        chunks = response.iter_bytes()
+        next(chunks)
+        started = time.monotonic()
+        server.stop()
+        assert time.monotonic() - started < 5  # never hangs (the speed is measured by make bench)
+        with pytest.raises(httpx.RemoteProtocolError):
+            for _ in chunks:
+                pass
+    client.close()
+    assert not server.running
+
+
+def test_stop_with_endless_sync_stream_open_does_not_hang():
+    server = serve(APP)
+    client = httpx.Client(base_url=server.url)
+    with client.stream("GET", "/endless-sync") as response:
+        next(response.iter_bytes())
+        server.stop()
+        assert not server._thread.is_alive()
+    client.close()
+
+
+def test_app_errors_are_kept_not_printed(capfd):
+    server = serve(APP)
+    assert server.client.get("/boom").status_code == 500
+    assert [type(e).__name__ for e in server.errors] == ["ValueError"]
+    assert "the endpoint broke" in server.last_error()
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+
+
+def test_uvicorn_logs_do_not_propagate_to_root():
+    serve(APP)
+    assert logging.getLogger("uvicorn.error").propagate is False
+
+
+def test_fifty_start_stop_cycles_leak_nothing():
+    process = psutil.Process()
+    serve(APP).stop()  # warm up imports and the first loop
+    gc.collect()
+    threads, fds = threading.active_count(), process.num_fds()
+    sockets = len(process.net_connections("all"))
+    for _ in range(50):
+        server = serve(APP)
+        assert server.client.get("/").status_code == 200
+        server.stop()
+    gc.collect()
+    assert threading.active_count() == threads
+    assert process.num_fds() == fds
+    assert len(process.net_connections("all")) == sockets
+
+
+def test_startup_failure_is_reported():
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def lifespan(app):
+        raise RuntimeError("database missing")
+        yield
+
+    with pytest.raises(RuntimeError, match="failed to start"):
+        LiveServer(Starlette(lifespan=lifespan)).start()
