@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 ROOT   := $(CURDIR)
 
-.PHONY: lab test setup bench clean
+.PHONY: lab test setup clean
 
 ## lab: create .venv if needed, install what changed, open JupyterLab on notebooks/ (127.0.0.1 only)
 lab: setup
@@ -29,10 +29,6 @@ setup:
 		cp requirements.txt $(VENV)/requirements.installed; \
 	fi
 	@$(PY) -c 'import site, sys; open(site.getsitepackages()[0] + "/stream-course.pth", "w").write(sys.argv[1] + "\n")' "$(ROOT)"
-
-## bench: the performance figures, measured side by side (not part of make test)
-bench: setup
-	$(PY) -m bench
 
 clean:
 	rm -rf $(VENV) .course .pytest_cache
