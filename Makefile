@@ -25,7 +25,7 @@ setup:
 	@[ -x $(PY) ] || { echo "Creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }
 	@if ! cmp -s requirements.txt $(VENV)/requirements.installed; then \
 		echo "Installing requirements.txt into $(VENV) (a few minutes the first time)"; \
-		$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt && \
+		$(PY) -m pip install --disable-pip-version-check -qq -r requirements.txt && \
 		cp requirements.txt $(VENV)/requirements.installed; \
 	fi
 	@$(PY) -c 'import site, sys; open(site.getsitepackages()[0] + "/stream-course.pth", "w").write(sys.argv[1] + "\n")' "$(ROOT)"

@@ -246,3 +246,72 @@ def test_cli_check_fails_on_stubs_with_same_message():
     result = run_cli("check", "1.1", env_answers="stubs")
     assert result.returncode == 1
     assert result.stdout == "… 1.1 file_chunks is not written yet: edit exercises/ch01_chunk_generators.py\n"
+
+
+# -- a check that serves the learner's endpoint: errors and endless streams --------------------------
+
+ENDPOINT_STEM = "ch00_endpoint"
+
+
+@pytest.fixture
+def endpoint_exercise():
+    """A throwaway exercise whose answer is an endpoint: the check serves it and downloads /data."""
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+
+    from course_lib._checks import Failure, exercise
+
+    @exercise("0.1", title="An endpoint", module=ENDPOINT_STEM, function="download", hints=["h", "https://x"])
+    def run(download, ctx):
+        server = ctx.serve(Starlette(routes=[Route("/data", download)]))
+        with server.client.stream("GET", "/data") as response:
+            body = b"".join(response.iter_bytes())
+        if body != b"0123456789":
+            raise Failure("wrong body.", expected="b'0123456789'", got=repr(body[:20]))
+        return "the body arrived"
+
+    yield
+    del _checks.EXERCISES["0.1"]
+
+
+def test_exception_inside_learners_endpoint_is_reported_with_its_line(learner_dir, endpoint_exercise):
+    write_module(
+        learner_dir,
+        ENDPOINT_STEM,
+        "from starlette.responses import StreamingResponse\n"
+        "def download(request):\n"
+        "    def body():\n"
+        "        yield b'01234'\n"
+        "        raise KeyError('missing row')\n"
+        "    return StreamingResponse(body())\n",
+    )
+    with pytest.raises(CheckFailed) as info:
+        check("0.1")
+    lines = str(info.value).splitlines()
+    assert lines[0] == "✗ 0.1 download raised KeyError while serving the request: 'missing row'"
+    assert lines[1].endswith(f"{ENDPOINT_STEM}.py, line 5: raise KeyError('missing row')")
+
+
+def test_endless_stream_from_learners_endpoint_times_out_and_is_stopped(learner_dir, endpoint_exercise, monkeypatch):
+    monkeypatch.setattr(_checks, "TIME_LIMIT", 1.0)
+    write_module(
+        learner_dir,
+        ENDPOINT_STEM,
+        "import asyncio\n"
+        "from starlette.responses import StreamingResponse\n"
+        "async def download(request):\n"
+        "    async def body():\n"
+        "        while True:\n"
+        "            yield b'0123456789'\n"
+        "            await asyncio.sleep(0.001)\n"
+        "    return StreamingResponse(body())\n",
+    )
+    import threading
+
+    before = threading.active_count()
+    with pytest.raises(CheckFailed, match="did not finish within 1 s"):
+        check("0.1")
+    deadline = time.monotonic() + 5
+    while threading.active_count() > before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert threading.active_count() == before  # the check's server and thread are gone
