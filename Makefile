@@ -9,7 +9,8 @@ ROOT   := $(CURDIR)
 ## lab: create .venv if needed, install what changed, open JupyterLab on notebooks/ (127.0.0.1 only)
 lab: setup
 	$(PY) -m jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(ROOT)" \
-		--LabApp.default_url=/lab/tree/notebooks/01_chunk_generators.ipynb
+		--LabApp.default_url=/lab/tree/notebooks/01_chunk_generators.ipynb \
+		$$([ "$$(id -u)" = 0 ] && echo --allow-root)  # containers often run as root; Jupyter refuses it otherwise
 
 ## test: the same setup, then every test (unit tests, both directions of every check, notebooks under nbval)
 test: setup
