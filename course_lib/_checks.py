@@ -14,7 +14,6 @@ can end into one message:
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import os
 import threading
@@ -24,7 +23,7 @@ from typing import Any, Callable
 
 from . import _progress
 from ._answers import answers_dir, answers_kind, display_path, load_module
-from ._server import LiveServer
+from ._server import LiveServer, _raise_in_thread
 
 __all__ = ["CheckFailed", "Failure", "Context", "Exercise", "exercise", "check", "EXERCISES"]
 
@@ -167,8 +166,7 @@ class _TimeUp(BaseException):
 
 
 def _interrupt(thread: threading.Thread) -> None:
-    if thread.ident is not None:
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(_TimeUp))
+    _raise_in_thread(thread, _TimeUp)
 
 
 def _run_with_limit(function: Callable[[], str], limit: float) -> tuple[str, Any]:

@@ -18,6 +18,7 @@ import asyncio
 import atexit
 import collections
 import contextlib
+import ctypes
 import logging
 import socket
 import threading
@@ -195,7 +196,13 @@ class LiveServer:
             with contextlib.suppress(RuntimeError):  # the loop closed in between
                 loop.call_soon_threadsafe(event.set)
         if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
+            self._thread.join(min(timeout, 1.0))
+            if self._thread.is_alive():
+                # The loop is not coming back to its stop event: app code is spinning without ever awaiting
+                # (an async generator that never awaits, a `while True:` in an async endpoint).  Raise into
+                # that code so the task fails, the loop runs again, and the server stops.
+                _raise_in_thread(self._thread, ServerStopped)
+                self._thread.join(timeout)
         if self._thread is None:
             self._sock.close()
         with _servers_lock:
@@ -235,6 +242,15 @@ class LiveServer:
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
         return f"<LiveServer {self.name!r} {state} at {self.url}>"
+
+
+class ServerStopped(BaseException):
+    """Raised inside app code that kept the server's loop busy when the server was stopped."""
+
+
+def _raise_in_thread(thread: threading.Thread, exc_type: type[BaseException]) -> None:
+    if thread.ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(exc_type))
 
 
 def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:

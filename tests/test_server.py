@@ -165,3 +165,18 @@ def test_startup_failure_is_reported():
 
     with pytest.raises(RuntimeError, match="failed to start"):
         LiveServer(Starlette(lifespan=lifespan)).start()
+
+
+async def spin(request):
+    while True:  # never awaits: the server's loop never runs anything else
+        pass
+
+
+def test_stop_does_not_hang_on_app_code_that_never_awaits():
+    server = LiveServer(Starlette(routes=[Route("/spin", spin)])).start()
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.get(server.url + "/spin", timeout=0.3)
+    started = time.monotonic()
+    server.stop()
+    assert time.monotonic() - started < 5
+    assert not server._thread.is_alive()
