@@ -1,4 +1,4 @@
-"""Command line: `python -m course_lib serve 01 | check [1.1 ...] | hint 1.1 | solution 1.1 | progress | reset 1.1`."""
+"""Command line: `python -m course_lib serve 01 | check [1.1 ...] | hint 1.1 | solution 1.1 | progress | reset 1.1 | grade DIR`."""
 
 from __future__ import annotations
 
@@ -27,6 +27,14 @@ def main(argv: list[str] | None = None) -> int:
         if name == "solution":
             sub.add_argument("--give-up", action="store_true", help="show it without an attempt")
     commands.add_parser("progress", help="table of every exercise: passed, failed, not tried")
+    grade = commands.add_parser("grade", help="grade a folder of submissions (one folder per learner)")
+    grade.add_argument("submissions", help="folder holding one folder per learner")
+    grade.add_argument("--out", default="grades", help="where gradebook.csv and feedback/ go (default: grades)")
+    grade.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
+    grade.add_argument("--points", help='JSON file of points per exercise, e.g. {"1.1": 2} (default: 1 each)')
+    grade.add_argument("--cell-timeout", type=float, default=120.0, help="seconds one notebook cell may take")
+    grade.add_argument("--timeout", type=float, default=900.0, help="seconds one whole submission may take")
+    grade.add_argument("--course", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     answers = getattr(args, "answers_sub", None) or args.answers
@@ -39,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(args.chapter, args.port)
     if args.command == "check":
         return _check(args.ids)
+    if args.command == "grade":
+        return _grade(args)
     if args.command == "hint":
         course_lib.hint(args.id)
     elif args.command == "solution":
@@ -62,6 +72,30 @@ def _serve(chapter: str, port: int) -> int:
     app = PLAYGROUNDS[key]()
     print(f"Chapter {key} playground on http://127.0.0.1:{port}/  (Ctrl-C stops it)", flush=True)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="info")
+    return 0
+
+
+def _grade(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from ._answers import ROOT
+    from ._grade import Limits, grade
+
+    submissions = Path(args.submissions)
+    if not submissions.is_dir():
+        print(f"{submissions} is not a folder of submissions", file=sys.stderr)
+        return 2
+    points = json.loads(Path(args.points).read_text()) if args.points else {}
+    grade(
+        submissions,
+        Path(args.out),
+        jobs=args.jobs,
+        course=Path(args.course) if args.course else ROOT,
+        points=points,
+        limits=Limits(submission_seconds=args.timeout, cell_seconds=args.cell_timeout),
+    )
+    print(f"gradebook: {Path(args.out) / 'gradebook.csv'}; feedback: {Path(args.out) / 'feedback'}/")
     return 0
 
 

@@ -315,3 +315,16 @@ def test_endless_stream_from_learners_endpoint_times_out_and_is_stopped(learner_
     while threading.active_count() > before and time.monotonic() < deadline:
         time.sleep(0.05)
     assert threading.active_count() == before  # the check's server and thread are gone
+
+
+def test_exercise_file_that_loops_at_import_times_out(learner_dir, monkeypatch):
+    monkeypatch.setattr(_checks, "TIME_LIMIT", 1.0)
+    write_module(learner_dir, STEM, GOOD + "\nwhile True:\n    pass\n")
+    with pytest.raises(CheckFailed, match="did not finish within 1 s"):
+        check("1.1")
+
+
+def test_exercise_file_that_raises_at_import_is_reported(learner_dir):
+    write_module(learner_dir, STEM, GOOD + "\nimport not_a_module_anywhere\n")
+    with pytest.raises(CheckFailed, match="raised ModuleNotFoundError while the exercise file was imported"):
+        check("1.1")

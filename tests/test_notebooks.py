@@ -48,7 +48,7 @@ def run_nbval(notebook, answers, data_dir, tmp_path):
         MPLBACKEND="agg",
     )
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval-lax", "-p", "no:cacheprovider", "-q",
+        [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider", "-q",
          "--rootdir", str(ROOT), "-c", os.devnull, f"--junitxml={report}", str(notebook)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
     )

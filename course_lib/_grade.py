@@ -1,0 +1,268 @@
+"""Grading a class: `python -m course_lib grade SUBMISSIONS/ [--out DIR] [--jobs N]`.
+
+Each submission (one folder per learner: a copy of the course, or just the learner's exercises/) is graded
+in a temporary folder of its own that holds the instructor's notebooks and course_lib and only the learner's
+exercise modules.  There `pytest --nbval-lax` runs the notebooks, fenced by course_lib/_sandbox.py and by
+time and memory limits, so a broken or hostile submission costs only its own grade.  The verdict for an
+exercise is the instructor's check cell in the instructor's notebook: a learner's edited checks, notebook
+cells or course_lib are never run.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import csv
+import dataclasses
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import psutil
+
+from ._answers import ROOT
+
+CHECK_CELL = re.compile(r"""^check\(\s*["'](\d+\.\d+)["']\s*\)\s*$""")
+ANSI = re.compile(r"(?:\x1b|#x1B)\[[0-9;]*m")  # junit XML writes ESC as "#x1B"
+MODULE_NAME = re.compile(r"ch\d\d_[a-z0-9_]+\.py")
+MAX_MODULE_BYTES = 1 << 20
+MEMORY_LIMIT = 6 << 30
+
+
+@dataclasses.dataclass
+class Limits:
+    submission_seconds: float = 900.0
+    cell_seconds: float = 120.0
+
+
+@dataclasses.dataclass
+class Result:
+    learner: str
+    points: dict[str, float]
+    feedback: dict[str, str]
+    reason: str = ""
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return sum(self.points.values())
+
+
+def check_cells(course: Path) -> dict[tuple[str, int], str]:
+    """{(notebook file name, nbval cell number): exercise id} for every cell that is only a check() call."""
+    found = {}
+    for notebook in sorted((course / "notebooks").glob("*.ipynb")):
+        cells = [c for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
+        for number, cell in enumerate(cells):
+            match = CHECK_CELL.match("".join(cell["source"]).strip())
+            if match:
+                found[(notebook.name, number)] = match.group(1)
+    return found
+
+
+def locate_exercises(submission: Path) -> Path | None:
+    """The learner's exercise modules: <submission>/exercises/, or the submission folder itself."""
+    for folder in (submission / "exercises", submission):
+        if folder.is_dir() and any(MODULE_NAME.fullmatch(p.name) for p in folder.iterdir()):
+            return folder
+    return None
+
+
+def _prepare(course: Path, exercises: Path, work: Path) -> None:
+    shutil.copytree(course / "notebooks", work / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(course / "course_lib", work / "course_lib", ignore=shutil.ignore_patterns("__pycache__"))
+    (work / "exercises").mkdir()
+    for module in exercises.iterdir():
+        # Only plain exercise modules: no links out of the folder, nothing that would shadow course_lib.
+        if MODULE_NAME.fullmatch(module.name) and module.is_file() and not module.is_symlink():
+            if module.stat().st_size <= MAX_MODULE_BYTES:
+                shutil.copyfile(module, work / "exercises" / module.name)
+    shutil.copyfile(course / "course_lib" / "_sandbox.py", work / "_course_sandbox.py")
+    (work / "sitecustomize.py").write_text("import _course_sandbox  # noqa: F401 - the grader's fence\n")
+    for name in ("home", "tmp", "runtime", "ipython", "cache", "mpl", ".course"):
+        (work / name).mkdir()
+
+
+def _environment(work: Path) -> dict[str, str]:
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT")}
+    return {
+        **keep,
+        "PYTHONPATH": str(work),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "COURSE_SANDBOX": str(work),
+        "COURSE_ANSWERS": str(work / "exercises"),
+        "COURSE_PROGRESS": str(work / ".course" / "progress.json"),
+        "COURSE_DATA": str(work / ".course" / "data"),
+        "COURSE_RESULTS": str(work / "results.jsonl"),
+        "HOME": str(work / "home"),
+        "TMPDIR": str(work / "tmp"),
+        "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
+        "IPYTHONDIR": str(work / "ipython"),
+        "XDG_CACHE_HOME": str(work / "cache"),
+        "MPLCONFIGDIR": str(work / "mpl"),
+        "MPLBACKEND": "agg",
+    }
+
+
+def _limit_memory() -> None:  # runs in the child before exec
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+def _kill_tree(pid: int) -> None:
+    try:
+        parent = psutil.Process(pid)
+        family = parent.children(recursive=True) + [parent]
+    except psutil.NoSuchProcess:
+        return
+    for process in family:
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(family, timeout=5)
+
+
+def _failure_text(case: ET.Element) -> str:
+    problem = case.find("failure")
+    if problem is None:
+        problem = case.find("error")
+    text = ANSI.sub("", (problem.text or "") if problem is not None else "")
+    # nbval prints "Traceback:" and then what IPython showed for the error: the check's own lines.
+    return text.split("Traceback:", 1)[-1].strip()
+
+
+def grade_one(learner: str, submission: Path, course: Path, cells: dict, points: dict, limits: Limits) -> Result:
+    started = time.monotonic()
+    ids = sorted(set(cells.values()), key=lambda i: tuple(map(int, i.split("."))))
+    result = Result(learner, {i: 0.0 for i in ids}, {i: "not graded" for i in ids})
+    exercises = locate_exercises(submission)
+    if exercises is None:
+        result.reason = "no exercise modules (exercises/chNN_*.py) in the submission"
+        result.feedback = {i: result.reason for i in ids}
+        return result
+    work = Path(tempfile.mkdtemp(prefix="course-grade-"))
+    try:
+        _prepare(course, exercises, work)
+        command = [
+            sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider",
+            f"--nbval-cell-timeout={limits.cell_seconds:g}", "-q", "-c", os.devnull, "--rootdir", str(work),
+            f"--junitxml={work / 'report.xml'}", "notebooks",
+        ]  # fmt: skip
+        process = subprocess.Popen(
+            command, cwd=work, env=_environment(work), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            start_new_session=True, preexec_fn=_limit_memory,
+        )  # fmt: skip
+        try:
+            output, _ = process.communicate(timeout=limits.submission_seconds)
+        except subprocess.TimeoutExpired:
+            _kill_tree(process.pid)
+            process.communicate()
+            result.reason = f"stopped after {limits.submission_seconds:g} s for the whole submission"
+        verdicts = _read_results(work / "results.jsonl")
+        report = work / "report.xml"
+        if not report.exists():
+            result.reason = result.reason or "the notebooks did not run: " + output.decode(errors="replace")[-300:]
+        else:
+            for case in ET.parse(report).getroot().iter("testcase"):
+                # nbval names a cell "Cell N" (N counts code cells) of class "notebooks.<file name>".
+                match = re.fullmatch(r"Cell (\d+)", case.get("name", ""))
+                notebook = case.get("classname", "").removeprefix("notebooks.")
+                key = (notebook, int(match.group(1))) if match else None
+                if key not in cells:
+                    continue
+                exercise_id = cells[key]
+                failed = case.find("failure") is not None or case.find("error") is not None
+                skipped = case.find("skipped") is not None
+                if not failed and not skipped:
+                    result.points[exercise_id] = float(points.get(exercise_id, 1))
+                    result.feedback[exercise_id] = verdicts.get(exercise_id, f"✓ {exercise_id} passed")
+                else:
+                    result.feedback[exercise_id] = verdicts.get(exercise_id) or _failure_text(case) or "failed"
+        for exercise_id in ids:
+            if result.feedback[exercise_id] == "not graded" and result.reason:
+                result.feedback[exercise_id] = result.reason
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _read_results(path: Path) -> dict[str, str]:
+    """Last verdict message per exercise, as check() wrote it (feedback equals what the learner saw)."""
+    found: dict[str, str] = {}
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return found
+    for line in lines:
+        try:
+            item = json.loads(line)
+            found[str(item["id"])] = str(item["message"])
+        except (ValueError, KeyError, TypeError):
+            continue
+    return found
+
+
+def grade(
+    submissions: Path,
+    out: Path,
+    jobs: int | None = None,
+    course: Path = ROOT,
+    points: dict[str, float] | None = None,
+    limits: Limits | None = None,
+) -> list[Result]:
+    started = time.monotonic()
+    limits = limits or Limits()
+    points = points or {}
+    cells = check_cells(course)
+    if not cells:
+        raise SystemExit(f"no check cells in {course / 'notebooks'}: nothing to grade")
+    folders = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
+    jobs = jobs or os.cpu_count() or 1
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(grade_one, f.name, f, course, cells, points, limits) for f in folders]
+        results = [f.result() for f in futures]
+    write_gradebook(results, out)
+    print(summary(results, time.monotonic() - started))
+    return results
+
+
+def write_gradebook(results: list[Result], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    ids = list(results[0].points) if results else []
+    with open(out / "gradebook.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["learner", *ids, "total", "reason"])
+        for r in results:
+            writer.writerow([r.learner, *(f"{r.points[i]:g}" for i in ids), f"{r.total:g}", r.reason])
+    feedback = out / "feedback"
+    feedback.mkdir(exist_ok=True)
+    for r in results:
+        lines = [f"Feedback for {r.learner}: {r.total:g} of {len(ids)} points" if not r.reason else
+                 f"Feedback for {r.learner}: {r.total:g} points ({r.reason})", ""]  # fmt: skip
+        for exercise_id in ids:
+            lines += [f"## Exercise {exercise_id}", r.feedback[exercise_id], ""]
+        (feedback / f"{r.learner}.txt").write_text("\n".join(lines), encoding="utf-8")
+
+
+def summary(results: list[Result], seconds: float) -> str:
+    if not results:
+        return "no submissions found"
+    ids = list(results[0].points)
+    lines = ["exercise  passed"]
+    for exercise_id in ids:
+        passed = sum(r.points[exercise_id] > 0 for r in results)
+        lines.append(f"{exercise_id:<9} {passed}/{len(results)} ({100 * passed / len(results):.0f} %)")
+    lines.append("")
+    lines.append("slowest submissions:")
+    for r in sorted(results, key=lambda r: -r.seconds)[:3]:
+        lines.append(f"  {r.learner:<20} {r.seconds:6.1f} s" + (f"  ({r.reason})" if r.reason else ""))
+    lines.append(f"graded {len(results)} submissions in {seconds:.1f} s")
+    return "\n".join(lines)

@@ -1,0 +1,144 @@
+"""The grader: a synthetic class graded with the instructor's notebook, course_lib and checks.
+
+A small instructor course (the real course_lib, one notebook with a check cell per chapter-1 exercise)
+keeps this fast; the notebooks' own behaviour is covered by test_notebooks.py.
+"""
+
+import ast
+import csv
+import json
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from course_lib._checks import EXERCISES, exercise_ids
+from conftest import ROOT
+
+STEM = "ch01_chunk_generators"
+IDS = [i for i in exercise_ids() if i.startswith("1.")]
+
+
+def replace_functions(source, replacements):
+    """`source` with the named top-level functions swapped for the given source texts."""
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    for node in sorted((n for n in tree.body if getattr(n, "name", None) in replacements), key=lambda n: -n.lineno):
+        lines[node.lineno - 1 : node.end_lineno] = [replacements[node.name]]
+    return "".join(lines)
+
+
+def function_source(path, name):
+    source = path.read_text()
+    node = next(n for n in ast.parse(source).body if getattr(n, "name", None) == name)
+    return "".join(source.splitlines(keepends=True)[node.lineno - 1 : node.end_lineno])
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    root = tmp_path_factory.mktemp("instructor")
+    shutil.copytree(ROOT / "course_lib", root / "course_lib", ignore=shutil.ignore_patterns("__pycache__"))
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("from course_lib import check")]
+    nb.cells += [nbformat.v4.new_code_cell(f'check("{i}")') for i in IDS]
+    nb.cells += [nbformat.v4.new_code_cell('print("the end")')]
+    (root / "notebooks").mkdir()
+    nbformat.write(nb, root / "notebooks" / "01_mini.ipynb")
+    return root
+
+
+@pytest.fixture(scope="module")
+def graded(course, tmp_path_factory):
+    base = tmp_path_factory.mktemp("class")
+    subs = base / "submissions"
+    solution = (ROOT / "solutions" / f"{STEM}.py").read_text()
+    stub = (ROOT / "course_lib" / "pristine" / f"{STEM}.py").read_text()
+    canary = base / "instructor-files"
+    canary.mkdir()
+    (canary / "keep.txt").write_text("precious")
+
+    def learner(name, source, nested=True):
+        folder = subs / name / ("exercises" if nested else "")
+        folder.mkdir(parents=True)
+        (folder / f"{STEM}.py").write_text(source)
+        return subs / name
+
+    learner("all", solution)
+    learner("none", stub, nested=False)  # just the exercises/ folder handed in
+    half = IDS[: (len(IDS) + 1) // 2]
+    learner("half", replace_functions(stub, {
+        EXERCISES[i].function: function_source(ROOT / "solutions" / f"{STEM}.py", EXERCISES[i].function) for i in half
+    }))  # fmt: skip
+    learner("syntax", solution.replace("def file_chunks(path", "def file_chunks(path,,"))
+    learner("loops", solution + "\nwhile True:\n    pass\n")
+    cheat = learner("cheat", stub)
+    (cheat / "course_lib").mkdir()
+    (cheat / "course_lib" / "__init__.py").write_text("def check(*args, **kwargs):\n    return True\n")
+    (cheat / "notebooks").mkdir()
+    fake = nbformat.v4.new_notebook()
+    fake.cells = [nbformat.v4.new_code_cell("print('all good')")]
+    nbformat.write(fake, cheat / "notebooks" / "01_mini.ipynb")
+    learner("vandal", solution + f"\nimport shutil\nshutil.rmtree({str(canary)!r}, ignore_errors=True)\n"
+            f"open({str(base / 'planted.txt')!r}, 'w').write('x')\n")  # fmt: skip
+    out = base / "grades"
+    result = subprocess.run(
+        [sys.executable, "-m", "course_lib", "grade", str(subs), "--out", str(out), "--jobs", "2",
+         "--cell-timeout", "30", "--timeout", "300", "--course", str(course)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+        env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    return {"out": out, "result": result, "half": half, "canary": canary, "base": base}
+
+
+def gradebook(graded):
+    with open(graded["out"] / "gradebook.csv", newline="") as f:
+        return {row["learner"]: row for row in csv.DictReader(f)}
+
+
+def test_grade_runs_and_reports(graded):
+    result = graded["result"]
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "graded 7 submissions in" in result.stdout
+    assert "slowest submissions:" in result.stdout
+
+
+def test_gradebook_has_exact_scores(graded):
+    book = gradebook(graded)
+    expected_totals = {"all": len(IDS), "none": 0, "half": len(graded["half"]), "syntax": 0, "loops": 0,
+                       "cheat": 0, "vandal": 0}  # fmt: skip
+    assert {name: float(row["total"]) for name, row in book.items()} == expected_totals
+    assert list(next(iter(book.values())).keys()) == ["learner", *IDS, "total", "reason"]
+    for i in IDS:
+        assert book["half"][i] == ("1" if i in graded["half"] else "0")
+
+
+def test_feedback_is_the_check_messages(graded):
+    feedback = graded["out"] / "feedback"
+    none = (feedback / "none.txt").read_text()
+    for i in IDS:
+        ex = EXERCISES[i]
+        assert f"… {i} {ex.function} is not written yet: edit exercises/{STEM}.py" in none
+    assert "✓ 1.1 file_chunks: 4 chunks: 1 MiB, 1 MiB, 1 MiB, 17 B" in (feedback / "all.txt").read_text()
+    assert "does not compile" in (feedback / "syntax.txt").read_text()
+    assert "did not finish within" in (feedback / "loops.txt").read_text()
+
+
+def test_hostile_submission_changes_nothing_outside_its_copy(graded):
+    assert (graded["canary"] / "keep.txt").read_text() == "precious"
+    assert not (graded["base"] / "planted.txt").exists()
+    assert "may not change files outside its own folder" in (graded["out"] / "feedback" / "vandal.txt").read_text()
+
+
+def test_points_per_exercise_are_configurable(course, tmp_path):
+    subs = tmp_path / "subs"
+    (subs / "ada" / "exercises").mkdir(parents=True)
+    shutil.copy(ROOT / "solutions" / f"{STEM}.py", subs / "ada" / "exercises")
+    (tmp_path / "points.json").write_text(json.dumps({"1.1": 3}))
+    from course_lib._grade import Limits, grade
+
+    results = grade(subs, tmp_path / "out", jobs=1, course=course, points={"1.1": 3}, limits=Limits(cell_seconds=30))
+    assert results[0].points["1.1"] == 3
+    assert results[0].total == 3 + len(IDS) - 1
