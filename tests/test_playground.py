@@ -1,0 +1,74 @@
+"""`python -m course_lib serve NN`: the chapter's playground in the foreground, for curl and a browser."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from conftest import ROOT
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def playground(tmp_path):
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=str(ROOT), COURSE_DATA=str(tmp_path / "data"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "course_lib", "serve", "01", "--answers", "solutions", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url + "/", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    yield url, process
+    if process.poll() is None:
+        process.kill()
+    process.communicate()
+
+
+def test_playground_serves_sample_file_through_file_chunks(playground):
+    url, _ = playground
+    assert "/files/sample-3MiB.bin" in httpx.get(url + "/").text
+    response = httpx.get(url + "/files/sample-3MiB.bin")
+    assert response.status_code == 200
+    assert len(response.content) == 3 * 1024 * 1024 + 17
+    assert response.headers["content-disposition"] == 'attachment; filename="sample-3MiB.bin"'
+
+
+@pytest.mark.parametrize("path", ["/files/..%2F..%2Fetc%2Fpasswd", "/files/.hidden", "/files/%2Fetc%2Fpasswd",
+                                  "/files/nothing-here.bin", "/files/%2e%2e", "/files/%2e%2e%2fsecret"])  # fmt: skip
+def test_playground_refuses_paths_outside_its_folder(playground, path):
+    url, _ = playground
+    response = httpx.get(url + path)
+    assert response.status_code == 404
+    assert b"root:" not in response.content
+
+
+def test_playground_stops_cleanly_on_ctrl_c(playground):
+    url, process = playground
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert "Chapter 01 playground on http://127.0.0.1:" in output
+
+
+def test_unknown_chapter_is_refused():
+    result = subprocess.run([sys.executable, "-m", "course_lib", "serve", "09"], cwd=ROOT, capture_output=True,
+                            text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))  # fmt: skip
+    assert result.returncode == 2
+    assert "no playground for chapter '09'" in result.stderr
