@@ -9,7 +9,7 @@ they start) refuses, through an audit hook (PEP 578):
 - resolving C functions through ctypes other than the one course_lib uses.
 
 This stops the accidents and the naive attacks a class produces (`shutil.rmtree("..")`, writing into the
-instructor's files, a server on 0.0.0.0).  It is not a security boundary against a determined attacker:
+instructor's files, a server on every interface).  It is not a security boundary against a determined attacker:
 audit hooks can be sidestepped from C.  Grade untrusted code as an unprivileged user or in a container.
 The file must stay importable on its own: the grader copies it next to the submission as `_course_sandbox.py`.
 """
