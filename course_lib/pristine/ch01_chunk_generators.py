@@ -4,6 +4,10 @@ Each function below is an exercise of notebooks/01_chunk_generators.ipynb; check
 check("1.1") in the notebook or `python -m course_lib check 1.1` in a terminal.
 """
 
+import asyncio
+import csv
+import io
+
 
 def file_chunks(path, chunk_size=1024 * 1024):
     """Yield the file at `path` in pieces of `chunk_size` bytes; the last may be shorter.
@@ -15,4 +19,63 @@ def file_chunks(path, chunk_size=1024 * 1024):
     """
     # TODO: refuse a chunk_size that is not positive, then open the file in binary mode
     # and yield one read(chunk_size) at a time until read() returns b"".
+    raise NotImplementedError
+
+
+def byte_range_chunks(path, start, end, chunk_size=64 * 1024):
+    """Yield bytes `start` to `end` of the file at `path`, BOTH included, in pieces of at most `chunk_size`.
+
+    The same numbers as an HTTP range: `Range: bytes=0-99` is the first 100 bytes, so
+    byte_range_chunks(path, 0, 99) yields 100 bytes and (path, 100, 199) the next 100.
+    A 10000 byte file, start=1000, end=9999, chunk_size=4096 -> 3 chunks: 4096, 4096, 808 bytes.
+    The file is read from `start` on (seek there first) and never past `end`.
+    An `end` past the end of the file stops at the end of the file; a `start` at or past it yields nothing.
+    start < 0, end < start or chunk_size <= 0 -> ValueError.
+    Nothing is opened before the first next(); the file is closed when the loop ends
+    and when the generator is closed early.
+    """
+    # TODO: refuse bad arguments (see above), open the file in binary mode, seek(start), and
+    # read at most min(chunk_size, bytes still wanted) per step until end is reached or read() returns b"".
+    raise NotImplementedError
+
+
+def csv_rows(conn, query="SELECT * FROM orders ORDER BY id"):
+    """Yield the result of `query` on the sqlite3 connection `conn` as CSV, one UTF-8 encoded line per item.
+
+    The first line is the header (the column names), then one line per row, in the query's order.
+    The csv module does the quoting: a value holding a comma, a double quote or a newline is
+    wrapped in double quotes ('Smith, John' -> b'"Smith, John"'), and NULL becomes an empty field.
+    A table orders(id, customer) holding (1, 'Ada'), (2, 'Smith, John') ->
+    b'id,customer\\r\\n', b'1,Ada\\r\\n', b'2,"Smith, John"\\r\\n'.
+    Rows are fetched one at a time: memory stays flat however many rows the query returns.
+    """
+    # TODO: run the query, write the column names (cursor.description) and then each row with a
+    # csv.writer into an io.StringIO, and yield what one writerow() wrote, encoded to UTF-8.
+    raise NotImplementedError
+
+
+def rechunk(chunks, size=64 * 1024):
+    """Yield the bytes of the iterable `chunks` again, in pieces of exactly `size` bytes; the last may be shorter.
+
+    [b"ab", b"cde", b"f"] with size=4 -> b"abcd", b"ef".  An input longer than `size` is split:
+    [b"abcdefghij"] with size=4 -> b"abcd", b"efgh", b"ij".
+    The bytes and their order are kept; no piece is ever empty, so an empty input yields nothing.
+    Lazy: it takes from `chunks` only what the next piece needs, so it works on an endless input.
+    size <= 0 -> ValueError.
+    """
+    # TODO: refuse a size that is not positive; add each input to a bytearray, yield size-byte pieces
+    # while it holds enough, and at the end yield what is left if anything is.
+    raise NotImplementedError
+
+
+async def aiter_file(path, chunk_size=64 * 1024):
+    """An async generator: yield the file at `path` in pieces of `chunk_size` bytes without blocking the event loop.
+
+    `async for chunk in aiter_file(path, 1024 * 1024)` gives the same chunks as file_chunks (1.1),
+    but each open() and read() runs in a worker thread, so while the disk (or a slow pipe)
+    makes a read wait, other coroutines keep running.  An empty file yields nothing.
+    chunk_size <= 0 -> ValueError.  The file is closed when the loop ends and on aclose().
+    """
+    # TODO: refuse a chunk_size that is not positive, then open the file and read each chunk with
+    # `await asyncio.to_thread(...)`, yielding chunks until read() returns b""; close the file at the end.
     raise NotImplementedError
