@@ -257,10 +257,11 @@ def _verdict(ex: Exercise, kind: str, value: Any, ctx: Context) -> CheckFailed |
     return CheckFailed(f"✗ {_header(ex)}: the check itself failed (please report this):\n{detail}", ex.id, "error")
 
 
-def check(exercise_id: str, answer: Any = None, *, quiet: bool = False) -> bool:
+def check(exercise_id: str, answer: Any = None, *, quiet: bool = False) -> None:
     """Check exercise `exercise_id` ("1.1").  Without `answer`, the function is loaded from the exercise file.
 
-    Prints one ✓ line and returns True when the answer passes; raises CheckFailed otherwise.
+    Prints one ✓ line when the answer passes (and returns None, so a notebook shows nothing more);
+    raises CheckFailed otherwise.
     """
     _load_checks()
     ex = EXERCISES.get(str(exercise_id))
@@ -286,7 +287,6 @@ def check(exercise_id: str, answer: Any = None, *, quiet: bool = False) -> bool:
     _report(ex.id, "passed", result)
     if not quiet:
         print(result)
-    return True
 
 
 def _report(exercise_id: str, kind: str, message: str) -> None:

@@ -81,7 +81,10 @@ class LiveServer:
         self.grace = grace
         #: Exceptions raised by the app while this server ran, oldest first.
         self.errors: list[BaseException] = []
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP, not 0: asyncio turns Nagle's algorithm off (TCP_NODELAY) only for sockets whose protocol
+        # says TCP, and uvicorn writes headers and body separately, so with it on every request after the first
+        # on a kept-alive connection would wait ~40 ms for a delayed ACK.
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((HOST, 0))
         self._sock.listen(128)
@@ -159,9 +162,18 @@ class LiveServer:
             await server.startup(sockets=[self._sock])
         except SystemExit:  # uvicorn exits when the app's lifespan startup fails
             raise RuntimeError("lifespan startup failed") from None
+        ticking = asyncio.create_task(self._tick())
         self._started.set()
         await self._stop_event.wait()
+        ticking.cancel()
         await self._shutdown()
+
+    async def _tick(self) -> None:
+        # uvicorn's main loop refreshes the `date` and `server` headers once a second; do the same, so
+        # responses look exactly as they would from `uvicorn app:app`.
+        while True:
+            await self._uvicorn.on_tick(0)
+            await asyncio.sleep(1.0)
 
     async def _shutdown(self) -> None:
         server = self._uvicorn

@@ -19,7 +19,7 @@ IDS = exercise_ids()
 
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_solution_passes(exercise_id, capsys):
-    assert check(exercise_id) is True
+    check(exercise_id)  # raises CheckFailed on failure
     assert capsys.readouterr().out.startswith(f"✓ {exercise_id} ")
 
 

@@ -180,3 +180,19 @@ def test_stop_does_not_hang_on_app_code_that_never_awaits():
     server.stop()
     assert time.monotonic() - started < 5
     assert not server._thread.is_alive()
+
+
+def test_responses_carry_uvicorns_date_and_server_headers():
+    response = serve(APP).client.get("/")
+    assert response.headers["server"] == "uvicorn"
+    assert response.headers["date"].endswith(" GMT")
+
+
+def test_accepted_connections_have_nagle_off():
+    import socket
+
+    server = serve(APP)
+    with httpx.Client(base_url=server.url) as client:
+        client.get("/")  # the connection stays open (keep-alive)
+        sockets = [c.transport.get_extra_info("socket") for c in server._uvicorn.server_state.connections]
+        assert sockets and all(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for s in sockets)
