@@ -79,7 +79,8 @@ class LiveServer:
         self.app = app
         self.name = name
         self.grace = grace
-        #: Exceptions raised by the app while this server ran, oldest first.
+        #: Exceptions raised by the app while this server ran, oldest first.  An exception is added when it
+        #: leaves the app, which can be a moment after the client has read the 500; stop() waits for it.
         self.errors: list[BaseException] = []
         # IPPROTO_TCP, not 0: asyncio turns Nagle's algorithm off (TCP_NODELAY) only for sockets whose protocol
         # says TCP, and uvicorn writes headers and body separately, so with it on every request after the first
