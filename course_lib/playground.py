@@ -6,6 +6,7 @@ what curl downloads.
 
 from __future__ import annotations
 
+import inspect
 import os
 import re
 from pathlib import Path
@@ -75,4 +76,39 @@ def chapter01() -> FastAPI:
     return app
 
 
-PLAYGROUNDS = {"01": chapter01}
+def chapter02() -> FastAPI:
+    """The chapter-2 endpoints on the orders database (built in the data folder on first use)."""
+    from fastapi.sse import EventSourceResponse
+
+    from .data import orders_db
+
+    ex = answers("ch02_streaming_response")
+    orders_db()
+    app = FastAPI(title="Chapter 2 playground: your streaming endpoints")
+
+    @app.get("/", response_class=PlainTextResponse)
+    def index() -> str:
+        return (
+            "Your chapter-2 endpoints on a million orders:\n"
+            "  /orders.csv                              export_orders_csv (2.1)\n"
+            "  /orders.jsonl?status=refunded&limit=5    orders_jsonl (2.2)\n"
+            "  /orders.json?limit=3                     orders_json_array (2.3)\n"
+            "  /progress?steps=10                       job_progress (2.4); resume with -H 'Last-Event-ID: 4'\n"
+        )
+
+    # Mounted as they are now: restart the playground after editing the exercise file.  A stub (or any
+    # function without `yield`) is an ordinary endpoint to FastAPI, so it is mounted as one.
+    for path, name in (("/orders.csv", "export_orders_csv"), ("/orders.jsonl", "orders_jsonl"),
+                       ("/orders.json", "orders_json_array"), ("/progress", "job_progress")):  # fmt: skip
+        endpoint = getattr(ex, name)
+        streams = inspect.isgeneratorfunction(endpoint) or inspect.isasyncgenfunction(endpoint)
+        if not streams:
+            app.add_api_route(path, endpoint, methods=["GET"], response_model=None)
+        elif name == "job_progress":
+            app.add_api_route(path, endpoint, methods=["GET"], response_class=EventSourceResponse)
+        else:
+            app.add_api_route(path, endpoint, methods=["GET"])
+    return app
+
+
+PLAYGROUNDS = {"01": chapter01, "02": chapter02}

@@ -19,26 +19,49 @@ def free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def playground(tmp_path):
+def start_playground(chapter, tmp_path):
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT), COURSE_DATA=str(tmp_path / "data"))
     process = subprocess.Popen(
-        [sys.executable, "-m", "course_lib", "serve", "01", "--answers", "solutions", "--port", str(port)],
+        [sys.executable, "-m", "course_lib", "serve", chapter, "--answers", "solutions", "--port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60  # chapter 02 builds the orders database first
     while time.monotonic() < deadline:
         try:
             httpx.get(url + "/", timeout=1)
             break
         except httpx.TransportError:
             time.sleep(0.1)
-    yield url, process
+    return url, process
+
+
+def stop_playground(process):
     if process.poll() is None:
         process.kill()
     process.communicate()
+
+
+@pytest.fixture
+def playground(tmp_path):
+    url, process = start_playground("01", tmp_path)
+    yield url, process
+    stop_playground(process)
+
+
+def test_chapter_02_playground_serves_the_learners_endpoints(tmp_path):
+    import json
+
+    url, process = start_playground("02", tmp_path)
+    try:
+        lines = httpx.get(url + "/orders.jsonl", params={"limit": 5}).text.splitlines()
+        assert len(lines) == 5 and all(isinstance(json.loads(line), dict) for line in lines)
+        assert len(json.loads(httpx.get(url + "/orders.json", params={"limit": 3}).text)) == 3
+        events = httpx.get(url + "/progress", params={"steps": 3}, headers={"Last-Event-ID": "1"}).text
+        assert [l for l in events.splitlines() if l.startswith("id:")] == ["id: 2", "id: 3"]
+    finally:
+        stop_playground(process)
 
 
 def test_playground_serves_sample_file_through_file_chunks(playground):

@@ -1,3 +1,4 @@
 """Every chapter's checks and hints; importing this package registers them all."""
 
 from . import ch01  # noqa: F401
+from . import ch02  # noqa: F401

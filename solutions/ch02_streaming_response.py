@@ -1,0 +1,228 @@
+"""Chapter 2 — StreamingResponse: serving a table, a feed and a progress bar without buffering them.
+
+Each function below is an exercise of notebooks/02_streaming_response.ipynb; check one with
+check("2.1") in the notebook or `python -m course_lib check 2.1` in a terminal.
+
+The endpoints are plain path operation functions, without decorators: the check (and
+`python -m course_lib serve 02`) mounts each one on a FastAPI app, as the docstring shows, and gives it
+the orders database through the `orders_connection` dependency.  Keep the signatures as they are.
+"""
+
+import asyncio
+import csv
+import io
+import json
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import datetime
+from typing import Annotated, Literal
+
+import httpx
+from fastapi import Depends, Header, Query
+from fastapi.responses import StreamingResponse
+from fastapi.sse import ServerSentEvent
+from pydantic import BaseModel
+
+from course_lib.data import orders_db
+
+Status = Literal["paid", "shipped", "delivered", "cancelled", "refunded"]
+
+
+class Order(BaseModel):
+    """One row of the `orders` table."""
+
+    id: int
+    created: datetime
+    customer: str
+    item: str
+    notes: str
+    quantity: int
+    price_cents: int
+    status: Status
+
+
+class Progress(BaseModel):
+    """The data of one progress event: `step` of `total` steps are done."""
+
+    step: int
+    total: int
+
+
+def orders_connection():
+    """Dependency: one connection to the orders database per request, closed after the response is sent.
+
+    Rows come back as sqlite3.Row: `row["status"]`, `dict(row)` and `Order(**row)` all work.
+    check_same_thread=False because FastAPI opens it in one worker thread while a StreamingResponse
+    runs each step of a plain generator in whichever worker thread is free.
+    """
+    conn = sqlite3.connect(orders_db(), check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+async def run_step(step: int) -> None:
+    """One step of the long job that 2.4 reports on; here it only takes a while."""
+    await asyncio.sleep(0.2)
+
+
+def job_steps():
+    """Dependency: the function that runs one step of the job (a check swaps in one it can watch)."""
+    return run_step
+
+
+# -- 2.1 ------------------------------------------------------------------------------------------------
+
+
+def export_orders_csv(db: sqlite3.Connection = Depends(orders_connection)) -> StreamingResponse:
+    """Download the whole `orders` table as CSV, one row per order in id order, sent while it is read.
+
+    Mounted as `app.get("/orders.csv")(export_orders_csv)`.  GET /orders.csv ->
+        200, Content-Type: text/csv; charset=utf-8
+        Content-Disposition: attachment; filename="orders.csv"
+
+        id,created,customer,item,notes,quantity,price_cents,status
+        1,2025-01-01T00:00:08Z,Ken Perlman,"Notebook, A5, dotted","size ""L"", colour blue,
+        second line",2,1300,cancelled
+        2,2025-01-01T00:00:38Z,Chloé Lovelace,Keyboard,leave at the door,3,14997,refunded
+        ...
+    The header row comes first, even for an empty table.  Values with commas, quotes or line breaks are
+    quoted as the csv module does.  Memory stays flat however many rows there are.
+    """
+    rows = db.execute("SELECT * FROM orders ORDER BY id")
+
+    def csv_chunks():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([name for name, *_ in rows.description])
+        while batch := rows.fetchmany(1000):
+            writer.writerows(batch)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        yield buffer.getvalue()  # the header alone, for an empty table
+
+    return StreamingResponse(
+        csv_chunks(),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="orders.csv"'},
+    )
+
+
+# -- 2.2 ------------------------------------------------------------------------------------------------
+
+
+def orders_jsonl(
+    status: Status | None = None,
+    min_price_cents: int = Query(0, ge=0),
+    limit: int | None = Query(None, ge=1),
+    db: sqlite3.Connection = Depends(orders_connection),
+) -> Iterator[Order]:
+    """Yield the orders that match the query, in id order, one Order at a time.
+
+    Mounted as `app.get("/orders.jsonl")(orders_jsonl)`: because it yields, FastAPI streams it as JSON
+    Lines (application/jsonl), one Order serialised by Pydantic per line.
+    GET /orders.jsonl?status=refunded&min_price_cents=5000&limit=2 ->
+        {"id":2,"created":"2025-01-01T00:00:38Z","customer":"Chloé Lovelace",...,"status":"refunded"}
+        {"id":131,"created":"2025-01-01T01:09:21Z","customer":"Linus Lovelace",...,"status":"refunded"}
+    Only orders with price_cents >= min_price_cents; at most `limit` of them.
+    GET /orders.jsonl?status=lost -> 422, before a single row is read.
+    """
+    sql = "SELECT * FROM orders WHERE price_cents >= ?"
+    params: list[object] = [min_price_cents]
+    if status is not None:
+        sql += " AND status = ?"
+        params.append(status)
+    sql += " ORDER BY id"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    for row in db.execute(sql, params):
+        yield Order(**row)
+
+
+# -- 2.3 ------------------------------------------------------------------------------------------------
+
+
+def orders_json_array(
+    limit: int = Query(1000, ge=0, le=1_000_000),
+    db: sqlite3.Connection = Depends(orders_connection),
+) -> StreamingResponse:
+    """Stream the first `limit` orders (in id order) as one JSON array, an element at a time.
+
+    Mounted as `app.get("/orders.json")(orders_json_array)`.
+    GET /orders.json?limit=2 -> 200, Content-Type: application/json
+        [{"id":1,"created":"2025-01-01T00:00:08Z",...,"status":"cancelled"},{"id":2,...}]
+    limit=0 -> []   limit=1 -> [{...}]   No comma before the first element or after the last.
+    Each element is an Order as JSON; the body parses with json.loads() whatever the limit.
+    Elements go out in batches of rows, while the rows are read.
+    """
+    rows = db.execute("SELECT * FROM orders ORDER BY id LIMIT ?", (limit,))
+
+    def array_chunks():
+        yield "["
+        separator = ""
+        while batch := rows.fetchmany(1000):
+            yield separator + ",".join(Order(**row).model_dump_json() for row in batch)
+            separator = ","
+        yield "]"
+
+    return StreamingResponse(array_chunks(), media_type="application/json")
+
+
+# -- 2.4 ------------------------------------------------------------------------------------------------
+
+
+async def job_progress(
+    steps: int = Query(10, ge=1, le=1000),
+    last_event_id: Annotated[int | None, Header()] = None,
+    run_step: Callable[[int], Awaitable[None]] = Depends(job_steps),
+) -> AsyncIterator[ServerSentEvent]:
+    """Run the job's steps 1..steps and send one Server-Sent Event after each, as it happens.
+
+    Mounted as `app.get("/progress", response_class=EventSourceResponse)(job_progress)`.
+    GET /progress?steps=3 -> 200, Content-Type: text/event-stream
+        id: 1            data: {"step":1,"total":3}     (then a blank line; one event per step)
+        id: 2            data: {"step":2,"total":3}
+        id: 3            data: {"step":3,"total":3}
+    A client that reconnects with the header `Last-Event-ID: 2` gets only event 3, and steps 1 and 2
+    are not run again.  `await run_step(n)` before sending event n.
+    """
+    for step in range((last_event_id or 0) + 1, steps + 1):
+        await run_step(step)
+        yield ServerSentEvent(id=str(step), data=Progress(step=step, total=steps))
+
+
+# -- 2.5 ------------------------------------------------------------------------------------------------
+
+
+def revenue_by_status(url: str, on_progress: Callable[[int], object] | None = None) -> dict[str, int]:
+    """Download the JSON Lines of orders at `url` and return the total price_cents per status.
+
+    Lines look like what orders_jsonl sends: {"id":1,...,"price_cents":650,"status":"delivered"}.
+    Three lines with (status, price_cents) = (paid, 650), (paid, 100), (shipped, 899)
+    -> {"paid": 750, "shipped": 899}.
+    Memory stays flat however long the stream is: one line at a time, never the whole body.
+    After each batch of at most 1000 orders, call on_progress(number of orders in the batch), so
+    `on_progress=tqdm(unit=" orders").update` shows a live progress bar.
+    An error status (404, 500) raises httpx.HTTPStatusError instead of returning totals.
+    """
+    totals: dict[str, int] = {}
+    pending = 0
+    with httpx.stream("GET", url, timeout=30) as response:
+        response.raise_for_status()
+        for line in response.iter_lines():
+            if not line:
+                continue
+            order = json.loads(line)
+            totals[order["status"]] = totals.get(order["status"], 0) + order["price_cents"]
+            pending += 1
+            if pending == 1000:
+                if on_progress is not None:
+                    on_progress(pending)
+                pending = 0
+    if pending and on_progress is not None:
+        on_progress(pending)
+    return totals
