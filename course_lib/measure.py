@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import socket
 import threading
 import time
@@ -25,7 +26,24 @@ from typing import Iterator
 
 import psutil
 
-from .checks._tools import KiB, MiB, is_open, size
+KiB = 1024
+MiB = 1024 * KiB
+
+
+def size(n: int) -> str:
+    """1048576 -> '1 MiB', 1536 -> '1.5 KiB', 17 -> '17 B' (deterministic, for messages)."""
+    for unit, factor in (("GiB", 1 << 30), ("MiB", MiB), ("KiB", KiB)):
+        if n >= factor:
+            value = n / factor
+            text = f"{value:.1f}"
+            return f"{text[:-2] if text.endswith('.0') else text} {unit}"
+    return f"{n} B"
+
+
+def is_open(path) -> bool:
+    """Whether this process holds `path` open right now (read from the OS, not from Python)."""
+    target = os.path.realpath(path)
+    return any(os.path.realpath(f.path) == target for f in psutil.Process().open_files())
 
 __all__ = ["KiB", "MiB", "Peak", "download_size", "is_open", "rss", "rss_peak", "size", "traced_peak"]
 

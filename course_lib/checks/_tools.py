@@ -12,26 +12,12 @@ import select
 import tempfile
 import threading
 import time
-import tracemalloc
 import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
-import psutil
 
-KiB = 1024
-MiB = 1024 * KiB
-
-
-def size(n: int) -> str:
-    """1048576 -> '1 MiB', 1536 -> '1.5 KiB', 17 -> '17 B' (deterministic, for messages)."""
-    for unit, factor in (("GiB", 1 << 30), ("MiB", MiB), ("KiB", KiB)):
-        if n >= factor:
-            value = n / factor
-            text = f"{value:.1f}"
-            return f"{text[:-2] if text.endswith('.0') else text} {unit}"
-    return f"{n} B"
-
+from ..measure import KiB, MiB, is_open, size, traced_peak  # noqa: F401 - shared with the checks
 
 def sizes(chunks: list[int], most: int = 6) -> str:
     """A list of chunk sizes in words, shortened in the middle when long."""
@@ -58,27 +44,13 @@ def write_sample(path: Path, n: int, seed: int = 1) -> bytes:
     return data
 
 
-def is_open(path: Path) -> bool:
-    """Whether this process holds `path` open right now (read from the OS, not from Python)."""
-    target = os.path.realpath(path)
-    return any(os.path.realpath(f.path) == target for f in psutil.Process().open_files())
-
-
 @contextlib.contextmanager
 def peak_memory() -> Iterator[list[int]]:
-    """Measure the peak of Python allocations inside the block: `with peak_memory() as peak: ...; peak[0]`."""
+    """`with peak_memory() as peak: ...` then `peak[0]`: measure.traced_peak, in the form the checks use."""
     result = [0]
-    was_tracing = tracemalloc.is_tracing()
-    if not was_tracing:
-        tracemalloc.start()
-    tracemalloc.reset_peak()
-    base = tracemalloc.get_traced_memory()[0]
-    try:
+    with traced_peak() as traced:
         yield result
-    finally:
-        result[0] = max(0, tracemalloc.get_traced_memory()[1] - base)
-        if not was_tracing:
-            tracemalloc.stop()
+    result[0] = traced.peak
 
 
 def thread_bytes_read() -> int | None:
