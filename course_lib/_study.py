@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 from . import _progress
-from ._answers import PRISTINE, ROOT, answers_dir, display_path
+from ._answers import PRISTINE, ROOT, answers_dir, answers_kind, display_path
 from ._checks import Exercise, _id_key, _load_checks, answer_source, EXERCISES
 
 SOLUTIONS = ROOT / "solutions"
@@ -100,6 +100,11 @@ def reset(exercise_id: str, whole_file: bool = False) -> Path:
     does not compile can only be reset whole: `reset("1.1", whole_file=True)`.
     """
     ex = _exercise(exercise_id)
+    if answers_kind() in ("solutions", "stubs"):
+        raise ValueError(
+            f"COURSE_ANSWERS={answers_kind()}: reset() only rewrites a learner's exercise file, "
+            f"never the reference solutions or the pristine stubs"
+        )
     target = answers_dir() / f"{ex.module}.py"
     pristine_path = PRISTINE / f"{ex.module}.py"
     pristine = pristine_path.read_text(encoding="utf-8")

@@ -328,3 +328,13 @@ def test_exercise_file_that_raises_at_import_is_reported(learner_dir):
     write_module(learner_dir, STEM, GOOD + "\nimport not_a_module_anywhere\n")
     with pytest.raises(CheckFailed, match="raised ModuleNotFoundError while the exercise file was imported"):
         check("1.1")
+
+
+@pytest.mark.parametrize("kind", ["solutions", "stubs"])
+def test_reset_never_touches_solutions_or_pristine_stubs(kind, monkeypatch):
+    monkeypatch.setenv("COURSE_ANSWERS", kind)
+    before = (ROOT / "solutions" / f"{STEM}.py").read_text(), STUB
+    with pytest.raises(ValueError, match="only rewrites a learner's exercise file"):
+        reset("1.1")
+    assert ((ROOT / "solutions" / f"{STEM}.py").read_text(), STUB) == before
+    assert (ROOT / "course_lib" / "pristine" / f"{STEM}.py").read_text() == STUB
