@@ -11,8 +11,8 @@ import os
 import re
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException
-from fastapi.responses import PlainTextResponse, StreamingResponse
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
 
 from ._answers import ROOT, answers
 
@@ -111,4 +111,96 @@ def chapter02() -> FastAPI:
     return app
 
 
-PLAYGROUNDS = {"01": chapter01, "02": chapter02}
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+class FileBlob:
+    """A file on disk with the attributes and open() of chapter 3's Blob, so send_blob() can serve it too."""
+
+    def __init__(self, path: Path, media_type: str | None = None) -> None:
+        import hashlib
+        import mimetypes
+
+        stat = path.stat()
+        self.path, self.id, self.name, self.size = path, 0, path.name, stat.st_size
+        self.media_type = media_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        self.etag = '"' + hashlib.sha256(f"{stat.st_mtime_ns}-{stat.st_size}".encode()).hexdigest()[:32] + '"'
+        self.last_modified = int(stat.st_mtime)
+
+    @property
+    def last_modified_http(self) -> str:
+        from email.utils import formatdate
+
+        return formatdate(self.last_modified, usegmt=True)
+
+    def open(self):
+        return open(self.path, "rb")
+
+
+def _chapter03_file(name: str) -> Path:
+    """A sample file by name: the course's static files first, then the data folder."""
+    if STATIC.is_dir() and _SAFE_NAME.fullmatch(name) and (STATIC / name).is_file():
+        return safe_path(STATIC, name)
+    if name.endswith((".part", ".sqlite")):  # the playground's own working files
+        raise HTTPException(404, f"no file named {name!r} here")
+    return safe_path(data_dir(), name)
+
+
+def chapter03() -> FastAPI:
+    """Files and SQLite blobs served through the learner's send_blob(), and the same files through FileResponse."""
+    ex = answers("ch03_range_requests")
+    sample_file("sample-4MiB.bin", 4 * (1 << 20))
+    db = data_dir() / "blobs.sqlite"
+    if not db.exists():
+        files = {"hello.txt": (b"Hello, ranges!\n" * 64, "text/plain")}
+        video = STATIC / "sample-video.webm"
+        if video.is_file():
+            files["sample-video.webm"] = (video.read_bytes(), "video/webm")
+        files["sample-4MiB.bin"] = ((data_dir() / "sample-4MiB.bin").read_bytes(), "application/octet-stream")
+        tmp = db.with_name(db.name + ".part")
+        ex.make_blobs_db(tmp, files)
+        os.replace(tmp, db)
+    app = FastAPI(title="Chapter 3 playground: your range requests next to Starlette's")
+
+    def names() -> list[str]:
+        found = {p.name for p in data_dir().iterdir() if p.is_file() and not p.name.endswith((".part", ".sqlite"))}
+        if STATIC.is_dir():
+            found |= {p.name for p in STATIC.iterdir() if p.is_file()}
+        return sorted(found)
+
+    @app.get("/", response_class=PlainTextResponse)
+    def index() -> str:
+        import sqlite3
+
+        conn = sqlite3.connect(db)
+        try:
+            blobs = conn.execute("SELECT id, name, length(data) FROM blobs ORDER BY id").fetchall()
+        finally:
+            conn.close()
+        return (
+            "Through your send_blob() (3.2/3.3), try curl -i -H 'Range: bytes=0-99' ...:\n"
+            + "".join(f"  /files/{n}\n" for n in names())
+            + "".join(f"  /blobs/{i}    {n}, {size} bytes\n" for i, n, size in blobs)
+            + "The same files through Starlette's FileResponse, to compare:\n"
+            + "".join(f"  /stock/files/{n}\n" for n in names())
+        )
+
+    @app.api_route("/files/{name}", methods=["GET", "HEAD"], response_model=None)
+    def file_ranges(name: str, request: Request) -> Response:
+        return ex.send_blob(request, FileBlob(_chapter03_file(name)))
+
+    @app.api_route("/blobs/{blob_id}", methods=["GET", "HEAD"], response_model=None)
+    def blob_ranges(blob_id: int, request: Request) -> Response:
+        blob = ex.load_blob(db, blob_id)
+        if blob is None:
+            raise HTTPException(404, f"no blob {blob_id} here")
+        return ex.send_blob(request, blob)
+
+    @app.api_route("/stock/files/{name}", methods=["GET", "HEAD"], response_model=None)
+    def stock_file(name: str) -> FileResponse:
+        return FileResponse(_chapter03_file(name))
+
+    return app
+
+
+PLAYGROUNDS = {"01": chapter01, "02": chapter02, "03": chapter03}

@@ -95,3 +95,19 @@ def test_unknown_chapter_is_refused():
                             text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))  # fmt: skip
     assert result.returncode == 2
     assert "no playground for chapter '09'" in result.stderr
+
+
+def test_chapter_03_playground_ranges_and_refusals(tmp_path):
+    url, process = start_playground("03", tmp_path)
+    try:
+        whole = httpx.get(url + "/files/sample-4MiB.bin").content
+        part = httpx.get(url + "/files/sample-4MiB.bin", headers={"Range": "bytes=100-199"})
+        assert part.status_code == 206 and part.content == whole[100:200]
+        assert part.headers["content-range"] == f"bytes 100-199/{len(whole)}"
+        stock = httpx.get(url + "/stock/files/sample-4MiB.bin", headers={"Range": "bytes=100-199"})
+        assert stock.status_code == 206 and stock.content == whole[100:200]
+        for path in ("/files/blobs.sqlite", "/stock/files/blobs.sqlite", "/files/..%2Fprogress.json",
+                     "/stock/files/%2e%2e%2f%2e%2e%2fetc%2fpasswd", "/blobs/999"):  # fmt: skip
+            assert httpx.get(url + path).status_code == 404, path
+    finally:
+        stop_playground(process)

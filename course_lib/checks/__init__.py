@@ -2,3 +2,4 @@
 
 from . import ch01  # noqa: F401
 from . import ch02  # noqa: F401
+from . import ch03  # noqa: F401
