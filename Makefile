@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 ROOT   := $(CURDIR)
 
-.PHONY: lab test setup clean
+.PHONY: lab test setup bench clean
 
 ## lab: create .venv if needed, install what changed, open JupyterLab on notebooks/ (127.0.0.1 only)
 lab: setup
@@ -15,6 +15,10 @@ lab: setup
 ## test: the same setup, then every test (unit tests, both directions of every check, notebooks under nbval)
 test: setup
 	$(PY) -m pytest
+
+## bench: throughput, memory and serve() figures, measured side by side in one run (not part of make test)
+bench: setup
+	$(PY) -m bench
 
 ## setup: .venv with Python 3.11+, requirements installed only when requirements.txt changed
 setup:

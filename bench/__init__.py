@@ -1,0 +1,1 @@
+"""`make bench`: the course's performance claims and reference solutions, measured side by side in one run."""
