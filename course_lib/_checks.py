@@ -24,6 +24,7 @@ from typing import Any, Callable
 from . import _progress
 from ._answers import answers_dir, answers_kind, display_path, load_module
 from ._server import LiveServer, _raise_in_thread
+from ._source import function_source
 
 __all__ = ["CheckFailed", "Failure", "Context", "Exercise", "exercise", "check", "EXERCISES"]
 
@@ -314,17 +315,7 @@ def exercise_ids() -> list[str]:
 
 def answer_source(ex: Exercise, folder: Path) -> str | None:
     """The source of `ex.function` in `folder/<module>.py`, read without importing it."""
-    import ast
-
-    path = folder / f"{ex.module}.py"
     try:
-        text = path.read_text(encoding="utf-8")
-        tree = ast.parse(text)
+        return function_source((folder / f"{ex.module}.py").read_text(encoding="utf-8"), ex.function)
     except (OSError, SyntaxError):
         return None
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == ex.function:
-            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
-            return "\n".join(text.splitlines()[start - 1 : node.end_lineno]) + "\n"
-    return None
-

@@ -55,16 +55,24 @@ class Result:
         return sum(self.points.values())
 
 
-def check_cells(course: Path) -> dict[tuple[str, int], str]:
-    """{(notebook file name, nbval cell number): exercise id} for every cell that is only a check() call."""
+def notebook_check_cells(notebook: Path) -> dict[int, str]:
+    """{nbval cell number: exercise id} for the cells of `notebook` that are only a check() call."""
     found = {}
-    for notebook in sorted((course / "notebooks").glob("*.ipynb")):
-        cells = [c for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
-        for number, cell in enumerate(cells):
-            match = CHECK_CELL.match("".join(cell["source"]).strip())
-            if match:
-                found[(notebook.name, number)] = match.group(1)
+    cells = [c for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
+    for number, cell in enumerate(cells):
+        match = CHECK_CELL.match("".join(cell["source"]).strip())
+        if match:
+            found[number] = match.group(1)
     return found
+
+
+def check_cells(course: Path) -> dict[tuple[str, int], str]:
+    """{(notebook file name, nbval cell number): exercise id} for every check cell of the course."""
+    return {
+        (notebook.name, number): exercise_id
+        for notebook in sorted((course / "notebooks").glob("*.ipynb"))
+        for number, exercise_id in notebook_check_cells(notebook).items()
+    }
 
 
 def locate_exercises(submission: Path) -> Path | None:

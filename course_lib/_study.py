@@ -3,7 +3,6 @@ a progress table, and resetting an exercise to its stub without losing what was 
 
 from __future__ import annotations
 
-import ast
 import datetime as _dt
 import shutil
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 from . import _progress
 from ._answers import PRISTINE, ROOT, answers_dir, answers_kind, display_path
 from ._checks import Exercise, _id_key, _load_checks, answer_source, EXERCISES
+from ._source import replace_function
 
 SOLUTIONS = ROOT / "solutions"
 
@@ -118,25 +118,16 @@ def reset(exercise_id: str, whole_file: bool = False) -> Path:
         new_text = pristine
     else:
         current = target.read_text(encoding="utf-8")
+        stub = answer_source(ex, PRISTINE)
+        assert stub is not None, f"course_lib/pristine/{ex.module}.py lacks {ex.function}"
         try:
-            tree = ast.parse(current)
+            new_text = replace_function(current, ex.function, stub)
         except SyntaxError as exc:
             raise ValueError(
                 f"{display_path(target)} does not compile (line {exc.lineno}), so {ex.function} cannot be "
                 f'found in it. reset("{ex.id}", whole_file=True) restores the whole file '
                 f"(your version is kept in {display_path(backup)})."
             ) from None
-        stub = answer_source(ex, PRISTINE)
-        assert stub is not None, f"course_lib/pristine/{ex.module}.py lacks {ex.function}"
-        lines = current.splitlines(keepends=True)
-        node = next(
-            (n for n in tree.body if getattr(n, "name", None) == ex.function and hasattr(n, "end_lineno")), None
-        )
-        if node is None:
-            new_text = current.rstrip("\n") + "\n\n\n" + stub
-        else:
-            start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-            new_text = "".join(lines[: start - 1]) + stub + "".join(lines[node.end_lineno :])
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(new_text, encoding="utf-8")
     _progress.update(ex.id, status="reset", last="reset", hints=0)

@@ -10,21 +10,12 @@ import pytest
 import course_lib
 from course_lib import CheckFailed, check, hint, progress, reset, solution
 from course_lib import _checks
+from course_lib._source import replace_function
 from conftest import ROOT, write_module
 
 STEM = "ch01_chunk_generators"
 GOOD = (ROOT / "solutions" / f"{STEM}.py").read_text()
 STUB = (ROOT / "course_lib" / "pristine" / f"{STEM}.py").read_text()
-
-
-def replace_function(source: str, name: str, new_def: str) -> str:
-    """The module `source` with function `name` swapped for `new_def` (the rest untouched)."""
-    import ast
-
-    tree = ast.parse(source)
-    node = next(n for n in tree.body if getattr(n, "name", None) == name)
-    lines = source.splitlines(keepends=True)
-    return "".join(lines[: node.lineno - 1]) + new_def + "".join(lines[node.end_lineno :])
 
 
 def test_check_passes_on_solution_with_one_line(capsys):

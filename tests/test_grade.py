@@ -4,7 +4,6 @@ A small instructor course (the real course_lib, one notebook with a check cell p
 keeps this fast; the notebooks' own behaviour is covered by test_notebooks.py.
 """
 
-import ast
 import csv
 import json
 import shutil
@@ -15,25 +14,11 @@ import nbformat
 import pytest
 
 from course_lib._checks import EXERCISES, exercise_ids
+from course_lib._source import function_source, replace_function
 from conftest import ROOT
 
 STEM = "ch01_chunk_generators"
 IDS = [i for i in exercise_ids() if i.startswith("1.")]
-
-
-def replace_functions(source, replacements):
-    """`source` with the named top-level functions swapped for the given source texts."""
-    tree = ast.parse(source)
-    lines = source.splitlines(keepends=True)
-    for node in sorted((n for n in tree.body if getattr(n, "name", None) in replacements), key=lambda n: -n.lineno):
-        lines[node.lineno - 1 : node.end_lineno] = [replacements[node.name]]
-    return "".join(lines)
-
-
-def function_source(path, name):
-    source = path.read_text()
-    node = next(n for n in ast.parse(source).body if getattr(n, "name", None) == name)
-    return "".join(source.splitlines(keepends=True)[node.lineno - 1 : node.end_lineno])
 
 
 @pytest.fixture(scope="module")
@@ -69,9 +54,10 @@ def graded(course, tmp_path_factory):
     learner("all", solution)
     learner("none", stub, nested=False)  # just the exercises/ folder handed in
     half = IDS[: (len(IDS) + 1) // 2]
-    learner("half", replace_functions(stub, {
-        EXERCISES[i].function: function_source(ROOT / "solutions" / f"{STEM}.py", EXERCISES[i].function) for i in half
-    }))  # fmt: skip
+    half_done = stub
+    for i in half:
+        half_done = replace_function(half_done, EXERCISES[i].function, function_source(solution, EXERCISES[i].function))
+    learner("half", half_done)
     learner("syntax", solution.replace("def file_chunks(path", "def file_chunks(path,,"))
     learner("loops", solution + "\nwhile True:\n    pass\n")
     cheat = learner("cheat", stub)

@@ -4,7 +4,6 @@ Also keeps the committed notebooks clean (no execution counts, no outputs)."""
 
 import json
 import os
-import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -12,23 +11,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from conftest import ROOT
+from course_lib._grade import notebook_check_cells as check_cells
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-CHECK_CELL = re.compile(r"""^check\(\s*["'](\d+\.\d+)["']\s*\)\s*$""")
-
-
-def code_cells(path):
-    return [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
-
-
-def check_cells(path):
-    """{nbval cell number: exercise id} for the cells that hold only a check() call."""
-    found = {}
-    for number, cell in enumerate(code_cells(path)):
-        match = CHECK_CELL.match("".join(cell["source"]).strip())
-        if match:
-            found[number] = match.group(1)
-    return found
 
 
 @pytest.fixture(scope="module")
