@@ -203,4 +203,35 @@ def chapter03() -> FastAPI:
     return app
 
 
-PLAYGROUNDS = {"01": chapter01, "02": chapter02, "03": chapter03}
+def chapter04() -> FastAPI:
+    """The chapter-4 endpoints as the learner wrote them, next to a /ping that shows when the loop is blocked."""
+    ex = answers("ch04_gotchas")
+    sample_file("sample-1MiB.bin", 1 << 20)
+    app = FastAPI(title="Chapter 4 playground: your production-ready endpoints")
+
+    @app.get("/", response_class=PlainTextResponse)
+    def index() -> str:
+        return (
+            "Your chapter-4 endpoints (mounted as they are now: restart after editing):\n"
+            "  /report?count=20        sensor_report (4.1); time curl /ping in another terminal meanwhile\n"
+            "  /audit.jsonl            export_audit (4.2)\n"
+            "  /ticks                  follow_ticks (4.3): an endless feed, stop it with Ctrl-C\n"
+            "  /feed                   relay_feed (4.4)\n"
+            "  /files/sample-1MiB.bin  download (4.5); try curl --path-as-is /files/../../etc/passwd\n"
+            "  /export.csv             export_report (4.6); start three at once\n"
+            "  /ping                   answers at once unless the event loop is blocked\n"
+        )
+
+    @app.get("/ping", response_class=PlainTextResponse)
+    async def ping() -> str:
+        return "pong"
+
+    # response_model=None: a stub (or an answer that returns something else) is served as it is.
+    for path, name in [("/report", "sensor_report"), ("/audit.jsonl", "export_audit"), ("/ticks", "follow_ticks"),
+                       ("/feed", "relay_feed"), ("/files/{path:path}", "download"),
+                       ("/export.csv", "export_report")]:  # fmt: skip
+        app.add_api_route(path, getattr(ex, name), methods=["GET"], response_model=None)
+    return app
+
+
+PLAYGROUNDS = {"01": chapter01, "02": chapter02, "03": chapter03, "04": chapter04}

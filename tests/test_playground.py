@@ -111,3 +111,22 @@ def test_chapter_03_playground_ranges_and_refusals(tmp_path):
             assert httpx.get(url + path).status_code == 404, path
     finally:
         stop_playground(process)
+
+
+def test_chapter_04_playground_serves_the_learners_endpoints(tmp_path):
+    import json
+
+    url, process = start_playground("04", tmp_path)
+    try:
+        assert httpx.get(url + "/ping").text == "pong"
+        report = httpx.get(url + "/report", params={"count": 2}, timeout=30)
+        assert report.status_code == 200 and report.text.splitlines()[0] == "n,celsius", report.text[:200]
+        audit = [json.loads(line) for line in httpx.get(url + "/audit.jsonl", timeout=30).text.splitlines()]
+        assert audit[-1].get("end") is True, audit[-1:]
+        whole = httpx.get(url + "/files/sample-1MiB.bin")
+        assert whole.status_code == 200 and len(whole.content) == 1 << 20
+        assert httpx.get(url + "/files/%2e%2e%2fprogress.json").status_code == 404
+        with httpx.stream("GET", url + "/ticks", timeout=30) as ticks:
+            assert ticks.status_code == 200 and next(ticks.iter_lines())
+    finally:
+        stop_playground(process)

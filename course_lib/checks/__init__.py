@@ -3,3 +3,5 @@
 from . import ch01  # noqa: F401
 from . import ch02  # noqa: F401
 from . import ch03  # noqa: F401
+from . import ch04  # noqa: F401
+from . import ch04_safety  # noqa: F401

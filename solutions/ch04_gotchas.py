@@ -1,0 +1,449 @@
+"""Chapter 4 — production gotchas: a blocked loop, errors mid-stream, disconnects, backpressure,
+hostile paths and too many heavy exports at once.
+
+Each function below is an exercise of notebooks/04_gotchas.ipynb; check one with check("4.1") in the
+notebook or `python -m course_lib check 4.1` in a terminal.
+
+Like chapter 2, the endpoints are plain path operation functions without decorators: the check (and
+`python -m course_lib serve 04`) mounts each one on a FastAPI app, as its docstring shows, and hands it
+what it needs through a dependency the check can replace.  Keep the signatures as they are.
+"""
+
+# == support: 4.1-4.3 ===================================================================================
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from typing import NamedTuple
+
+import httpx
+from fastapi import Depends, Query
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+#: The server's own log (uvicorn's): the place for the details of a failure, never the response.
+server_log = logging.getLogger("uvicorn.error")
+
+
+class Sensor:
+    """A sensor behind a blocking driver: read() waits for the device the way a sync database driver
+    waits for the database.  Most readings take 50 ms; now and then one takes a whole second."""
+
+    def read(self, n: int) -> float:
+        """Reading number `n`, in degrees Celsius: 18.0, 18.7, 19.4, ...  Blocks until the device answers."""
+        time.sleep(1.0 if n % 50 == 10 else 0.05)
+        return 18 + (n * 7 % 50) / 10
+
+
+def open_sensor() -> Sensor:
+    """Dependency: the sensor 4.1 reads (a check swaps in one it can watch)."""
+    return Sensor()
+
+
+class ExportFailed(Exception):
+    """Raised by read_audit (4.2) when an export did not arrive whole."""
+
+
+class AuditLog:
+    """The audit log 4.2 exports, read from its database an event at a time (here: made up on the fly)."""
+
+    USERS = ("ada", "grace", "linus", "margaret", "ken")
+    ACTIONS = ("login", "export", "update", "delete", "logout")
+
+    def __init__(self, count: int = 1000) -> None:
+        self.count = count
+
+    def events(self) -> Iterator[dict]:
+        """Yield the events in id order, as dicts:
+            {"id": 1, "at": "2025-01-01T00:00:07Z", "user": "grace", "action": "export"}
+        Like any database read it can fail anywhere: before the first event, or after many."""
+        for i in range(1, self.count + 1):
+            at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(1735689600 + 7 * i))
+            yield {"id": i, "at": at, "user": self.USERS[i % 5], "action": self.ACTIONS[i * i % 5]}
+
+
+def audit_log() -> AuditLog:
+    """Dependency: the audit log 4.2 exports (a check swaps in one that fails where it wants)."""
+    return AuditLog()
+
+
+class Tick(NamedTuple):
+    seq: int
+    price_cents: int
+
+
+class TickCursor:
+    """A cursor on the live tick feed, from a blocking driver: fetch() waits for the next ticks (about
+    20 ms) and returns them.  Until close(), it holds a connection on the database server."""
+
+    def __init__(self, store: "TickStore") -> None:
+        self._store = store
+        self._seq = 0
+        self.closed = False
+
+    def fetch(self) -> list[Tick]:
+        if self.closed:
+            raise RuntimeError("fetch() on a closed cursor")
+        time.sleep(0.02)
+        seqs = (self._seq + 1, self._seq + 2)
+        self._seq += 2
+        return [Tick(seq, 10_000 + seq * 37 % 200) for seq in seqs]
+
+    def close(self) -> None:
+        """Release the cursor; closing it again does nothing."""
+        if not self.closed:
+            self.closed = True
+            self._store._released()
+
+
+class TickStore:
+    """The tick database: open_cursor() opens a new cursor; `open_cursors` counts those not closed yet."""
+
+    def __init__(self) -> None:
+        self.open_cursors = 0
+        self._lock = threading.Lock()
+
+    def open_cursor(self) -> TickCursor:
+        with self._lock:
+            self.open_cursors += 1
+        return TickCursor(self)
+
+    def _released(self) -> None:
+        with self._lock:
+            self.open_cursors -= 1
+
+
+TICKS = TickStore()
+
+
+def tick_store() -> TickStore:
+    """Dependency: the tick database 4.3 follows (a check swaps in one that counts its cursors)."""
+    return TICKS
+
+
+# == 4.1 ================================================================================================
+
+
+def sensor_report(
+    count: int = Query(20, ge=1, le=10_000),
+    sensor: Sensor = Depends(open_sensor),
+) -> StreamingResponse:
+    """Stream `count` readings of the sensor as CSV, each row sent as soon as it is read, and keep the
+    server answering other requests (a health check, another download) all the while.
+
+    Mounted as `app.get("/report")(sensor_report)`.  GET /report?count=3 ->
+        200, Content-Type: text/csv; charset=utf-8
+        n,celsius
+        0,18.0
+        1,18.7
+        2,19.4
+    The version below sends the right rows, but the whole server freezes until the last one: sensor.read()
+    blocks, and inside an `async def` generator it blocks the event loop, which serves every request.
+
+        async def rows():
+            yield "n,celsius\n"
+            for n in range(count):
+                yield f"{n},{sensor.read(n):.1f}\n"
+
+        return StreamingResponse(rows(), media_type="text/csv")
+    """
+    def rows():  # a plain generator: Starlette runs each step in a worker thread, off the event loop
+        yield "n,celsius\n"
+        for n in range(count):
+            yield f"{n},{sensor.read(n):.1f}\n"
+
+    return StreamingResponse(rows(), media_type="text/csv")
+
+
+# == 4.2 ================================================================================================
+
+
+def export_audit(audit: AuditLog = Depends(audit_log)) -> Response:
+    """Stream the audit log as JSON Lines so that a client can always tell a complete export from a failed one.
+
+    Mounted as `app.get("/audit.jsonl")(export_audit)`.  GET /audit.jsonl ->
+        200, Content-Type: application/jsonl
+        {"id": 1, "at": "2025-01-01T00:00:07Z", "user": "grace", "action": "export"}
+        {"id": 2, "at": "2025-01-01T00:00:14Z", "user": "linus", "action": "delete"}
+        ...
+        {"end": true, "count": 1000}            <- the last line: complete, with the number of events
+    If audit.events() fails before its first event, nothing has been sent yet, so answer a real error:
+        500, Content-Type: application/json     {"error": "export failed"}
+    If it fails after k events, the 200 went out long ago: end the body normally with an error record.
+        200 ... the k event lines, then         {"error": "export failed", "after": k}
+    Never put the exception's text or a traceback in the response (it may hold host names, passwords,
+    SQL): log it with server_log.exception(...) and send the client only the words above.
+    """
+    events = audit.events()
+    try:
+        first = next(events, None)  # the status is still ours to choose: fail now and it is a real 500
+    except Exception:
+        server_log.exception("audit export failed before its first event")
+        return JSONResponse({"error": "export failed"}, status_code=500)
+
+    def lines():
+        sent = 0
+        try:
+            if first is not None:
+                yield json.dumps(first) + "\n"
+                sent += 1
+                for event in events:
+                    yield json.dumps(event) + "\n"
+                    sent += 1
+        except Exception:  # the 200 is gone: say so in the body, and end it normally
+            server_log.exception("audit export failed after %d events", sent)
+            yield json.dumps({"error": "export failed", "after": sent}) + "\n"
+            return
+        yield json.dumps({"end": True, "count": sent}) + "\n"
+
+    return StreamingResponse(lines(), media_type="application/jsonl")
+
+
+def read_audit(url: str) -> Iterator[dict]:
+    """Yield the events of the JSON Lines export at `url` one at a time as they arrive, and raise
+    ExportFailed unless the export arrived whole.
+
+    A consumer gets every event sent before a failure, then the exception:
+        for event in read_audit(url):
+            save(event)          # 3 events saved, then ExportFailed("export failed after 3 events")
+    ExportFailed (with a short reason) for:
+      - a status other than 200: the 500 of export_audit, or a 502 page from a proxy in front of it;
+      - an error record {"error": ...};
+      - a body that ends, or breaks off (httpx.TransportError), before the {"end": true, ...} record.
+    The end record itself is not yielded.
+    """
+    try:
+        with httpx.stream("GET", url, timeout=30) as response:
+            if response.status_code != 200:
+                raise ExportFailed(f"the export answered {response.status_code}")
+            for line in response.iter_lines():
+                if not line:
+                    continue
+                record = json.loads(line)
+                if "error" in record:
+                    raise ExportFailed(f"{record['error']} after {record.get('after', '?')} events")
+                if "end" in record:
+                    return
+                yield record
+    except httpx.TransportError as exc:
+        raise ExportFailed(f"the export broke off: {type(exc).__name__}") from exc
+    raise ExportFailed("the export ended without its end record")
+
+
+# == 4.3 ================================================================================================
+
+
+def follow_ticks(store: TickStore = Depends(tick_store)) -> StreamingResponse:
+    """Stream the live tick feed until the client goes away, then close its cursor at once.
+
+    Mounted as `app.get("/ticks")(follow_ticks)`.  GET /ticks -> 200, Content-Type: text/plain; charset=utf-8
+        1,10037
+        2,10074
+        ...               one line "seq,price_cents" per tick, as cursor.fetch() returns them, forever
+    Each request opens one cursor (store.open_cursor()); it must be closed within a second of the client
+    disconnecting -- an open cursor holds a connection on the database server, and clients leave all
+    the time -- and the server must go on answering other requests meanwhile.
+    The version below looks right but leaks: Starlette runs a plain generator's steps in worker threads,
+    and when the client leaves it just stops asking for more; the `finally` waits for the garbage collector.
+
+        def lines():
+            cursor = store.open_cursor()
+            try:
+                while True:
+                    for tick in cursor.fetch():
+                        yield f"{tick.seq},{tick.price_cents}\n"
+            finally:
+                cursor.close()
+
+        return StreamingResponse(lines(), media_type="text/plain")
+    """
+    async def lines():  # cancelled when the client leaves: CancelledError, then the finally, within ms
+        cursor = store.open_cursor()
+        try:
+            while True:
+                for tick in await run_in_threadpool(cursor.fetch):  # fetch() blocks: not on the event loop
+                    yield f"{tick.seq},{tick.price_cents}\n"
+        finally:
+            cursor.close()
+
+    return StreamingResponse(lines(), media_type="text/plain")
+
+
+# == support: 4.4-4.6 ===================================================================================
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+from fastapi import Depends, HTTPException
+from fastapi.responses import FileResponse, StreamingResponse
+
+from course_lib.playground import data_dir
+
+#: What 4.4's feed calls for each record; it returns once the record has been taken.
+Publish = Callable[[bytes], Awaitable[None]]
+#: A feed that pushes, like a message-broker subscription: `await feed(publish)` runs it to its end.
+Feed = Callable[[Publish], Awaitable[None]]
+
+#: The most records 4.4's relay may keep waiting between the feed and the client.
+RELAY_QUEUE_SIZE = 16
+
+
+async def event_feed(publish: Publish) -> None:
+    """The feed 4.4 relays: 100,000 events, one JSON line each, published as fast as they are taken.
+
+    b'{"n":1,"kind":"reading","value":919}\\n', b'{"n":2,...}\\n', ...  It pushes -- it awaits
+    publish(record) for each one -- so nothing can iterate it; it runs until it has published them all.
+    """
+    for n in range(1, 100_001):
+        await publish(b'{"n":%d,"kind":"reading","value":%d}\n' % (n, n * 7919 % 1000))
+
+
+def feed_source() -> Feed:
+    """Dependency: the feed 4.4 relays (a check swaps in one whose records it counts)."""
+    return event_feed
+
+
+def files_root() -> Path:
+    """Dependency: the folder 4.5 serves, the course's data folder (a check swaps in its own)."""
+    return data_dir()
+
+
+class ExportSlots:
+    """4.6's limit: at most `limit` heavy exports at once; `in_use` counts the ones running now.
+
+    Every request runs on the server's one event loop, so a plain int is safe as long as nothing is
+    awaited between reading `in_use` and changing it.
+    """
+
+    def __init__(self, limit: int = 2) -> None:
+        self.limit = limit
+        self.in_use = 0
+
+
+SLOTS = ExportSlots(limit=2)
+#: What a refused export tells the client: come back in this many seconds.
+RETRY_AFTER_SECONDS = 5
+
+
+def export_slots() -> ExportSlots:
+    """Dependency: the export slots every request shares (a check swaps in its own)."""
+    return SLOTS
+
+
+async def report_lines() -> AsyncIterator[str]:
+    """The heavy export of 4.6: a CSV report that takes three seconds (60 months, 50 ms each)."""
+    yield "month,orders,revenue_cents\n"
+    for month in range(60):
+        await asyncio.sleep(0.05)
+        yield f"{2020 + month // 12}-{month % 12 + 1:02d},{900 + month * 37 % 200},{month * 7919 % 100_000}\n"
+
+
+def export_rows() -> AsyncIterator[str]:
+    """Dependency: the lines of one export, not started yet (a check swaps in lines it can pause)."""
+    return report_lines()
+
+
+# == 4.4 ================================================================================================
+
+
+async def relay_feed(feed: Feed = Depends(feed_source)) -> StreamingResponse:
+    """Relay a feed that pushes to a client of any speed, holding at most RELAY_QUEUE_SIZE records.
+
+    Mounted as `app.get("/feed")(relay_feed)`.  GET /feed -> 200, Content-Type: application/jsonl
+        {"n":1,"kind":"reading","value":919}
+        {"n":2,"kind":"reading","value":838}
+        ...                every record the feed publishes, in order, each exactly once, then the end.
+    The feed runs as its own task and publishes into an asyncio.Queue(maxsize=RELAY_QUEUE_SIZE); the
+    response streams from the queue.  A slow client fills the queue, and a full queue makes publish()
+    wait: the feed never runs more than RELAY_QUEUE_SIZE records ahead of what was sent.
+    If the feed raises, the records before the error are sent and then the stream breaks off (no clean
+    end); when the stream ends or the client goes away, the feed's task is cancelled, never left running.
+    """
+    queue: asyncio.Queue[bytes | Exception | None] = asyncio.Queue(maxsize=RELAY_QUEUE_SIZE)
+
+    async def produce() -> None:
+        try:
+            await feed(queue.put)
+        except Exception as exc:  # handed to the reader, which raises it where the response can see it
+            await queue.put(exc)
+        else:
+            await queue.put(None)  # the end
+
+    async def records() -> AsyncIterator[bytes]:
+        task = asyncio.create_task(produce())  # started here: it runs only while someone streams
+        try:
+            while (item := await queue.get()) is not None:
+                if isinstance(item, Exception):
+                    raise item
+                yield item
+        finally:
+            task.cancel()  # the client left, or the feed ended or failed: nothing may keep running
+
+    return StreamingResponse(records(), media_type="application/jsonl")
+
+
+# == 4.5 ================================================================================================
+
+
+def download(path: str, root: Path = Depends(files_root)) -> FileResponse:
+    """Serve the regular file at `path` under `root` (subfolders too); 404 for anything else.
+
+    Mounted as `app.get("/files/{path:path}")(download)`.  `path` arrives percent-decoded:
+        GET /files/docs/report%202024.csv  ->  path "docs/report 2024.csv" -> 200, the file's bytes,
+                                                Content-Length, a media type guessed from the name
+        GET /files/../secret.txt, /files/..%2fsecret.txt, /files//etc/passwd, /files/docs (a folder),
+        /files/readme.txt%00.png, a symlink that leads out of root, a name too long, a file missing
+            ->  404 {"detail":"Not Found"}, the same body for all of them
+    A symlink inside root is followed when it leads to a file inside root too.
+    """
+    base = root.resolve()
+    try:
+        target = (base / path).resolve(strict=True)  # follows every symlink; raises if nothing is there
+    except (OSError, ValueError):  # missing, name too long, NUL byte
+        raise HTTPException(status_code=404) from None
+    if not target.is_relative_to(base) or not target.is_file():
+        raise HTTPException(status_code=404)
+    return FileResponse(target)
+
+
+# == 4.6 ================================================================================================
+
+
+async def export_slot(slots: ExportSlots = Depends(export_slots)) -> AsyncIterator[None]:
+    """Dependency with yield: hold one of the `slots.limit` export slots for the whole response, or refuse.
+
+    All slots in use -> raise HTTPException 503 with the header Retry-After: 5 (RETRY_AFTER_SECONDS),
+    at once: never wait for a slot.  Otherwise take one (slots.in_use += 1), yield, and give it back
+    after the yield -- FastAPI runs that code once the response is over -- however it ended: the
+    stream finished, the export failed, or the client went away.
+    """
+    if slots.in_use >= slots.limit:
+        raise HTTPException(
+            status_code=503,
+            detail="too many exports are running; try again later",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    slots.in_use += 1
+    try:
+        yield
+    finally:
+        slots.in_use -= 1
+
+
+async def export_report(
+    rows: AsyncIterator[str] = Depends(export_rows),
+    slot: None = Depends(export_slot),
+) -> StreamingResponse:
+    """The heavy CSV export, at most `slots.limit` of them at once.
+
+    Mounted as `app.get("/export.csv")(export_report)`.
+    GET /export.csv -> 200, Content-Type: text/csv; charset=utf-8, the lines of `rows` as they come.
+    While `limit` exports are streaming, the next GET /export.csv ->
+        503 Service Unavailable, Retry-After: 5, {"detail":"too many exports are running; try again later"}
+    at once, without starting its rows.  Once one of the running exports ends, fails or loses its
+    client, the next request gets in.
+    """
+    return StreamingResponse(rows, media_type="text/csv")
