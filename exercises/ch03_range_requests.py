@@ -30,7 +30,7 @@ MAX_RANGES = 50
 #: More ranges than this that are not listed in ascending order and the Range header is ignored.
 MAX_UNSORTED = 10
 #: How much of a blob is read (and sent) at a time.
-CHUNK_SIZE = 64 * 1024
+CHUNK_SIZE = 256 * 1024
 
 
 class RangeResult(NamedTuple):

@@ -433,7 +433,7 @@ def expect_flat(peak: int, bound: int, what: str) -> None:
             f"{what} took more than {size(bound)} of memory at its peak.",
             expected=f"under {size(bound)}: the body read and sent a chunk at a time",
             got="more: the range was read (or built) at once",
-            next="return a StreamingResponse over read_range(blob, first, last), which reads 64 KiB at a time",
+            next="return a StreamingResponse over read_range(blob, first, last), which reads 256 KiB at a time",
         )
 
 
