@@ -3,7 +3,9 @@
 BENCH_FILE names the file every variant sends; the reference answers are loaded from solutions/.
 """
 
+import functools
 import os
+import types
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -20,10 +22,29 @@ ch03 = load_module("ch03_range_requests")
 app = FastAPI()
 
 
+def send_blob_reading(chunk_size: int):
+    """ch03's send_blob exactly as written, except that the read_range() it calls reads `chunk_size` at a time."""
+    reads = functools.partial(ch03.read_range, chunk_size=chunk_size)
+    namespace = dict(vars(ch03), read_range=reads)
+    return types.FunctionType(ch03.send_blob.__code__, namespace, "send_blob", ch03.send_blob.__defaults__)
+
+
+send_blob_256kib = send_blob_reading(256 << 10)
+send_blob_1mib = send_blob_reading(1 << 20)
+
+
 @app.get("/reference")
-def reference(chunk: int = 1 << 20) -> StreamingResponse:
-    """Notebook 01's file_chunks behind a StreamingResponse (1 MiB chunks by default)."""
-    return StreamingResponse(ch01.file_chunks(FILE, chunk), media_type="application/octet-stream")
+def reference(chunk: int | None = None) -> StreamingResponse:
+    """Notebook 01's file_chunks behind a StreamingResponse, at its default chunk size (1 MiB) unless ?chunk= says."""
+    chunks = ch01.file_chunks(FILE) if chunk is None else ch01.file_chunks(FILE, chunk)
+    return StreamingResponse(chunks, media_type="application/octet-stream")
+
+
+@app.get("/reference-length")
+def reference_length() -> StreamingResponse:
+    """The same stream with a Content-Length, so uvicorn sends the chunks as they are instead of chunked framing."""
+    headers = {"Content-Length": str(FILE.stat().st_size)}
+    return StreamingResponse(ch01.file_chunks(FILE), headers=headers, media_type="application/octet-stream")
 
 
 @app.get("/fileresponse")
@@ -40,5 +61,17 @@ def naive() -> Response:
 
 @app.get("/range")
 def ranged(request: Request) -> Response:
-    """Notebook 03's reference send_blob() on the same file."""
+    """Notebook 03's reference send_blob() on the same file, as shipped (read_range reads CHUNK_SIZE, 256 KiB, at a time)."""
     return ch03.send_blob(request, FileBlob(FILE))
+
+
+@app.get("/range-256kib")
+def ranged_256kib(request: Request) -> Response:
+    """The same send_blob(), its read_range() reading 256 KiB at a time: what a larger CHUNK_SIZE would give."""
+    return send_blob_256kib(request, FileBlob(FILE))
+
+
+@app.get("/range-1mib")
+def ranged_1mib(request: Request) -> Response:
+    """The same send_blob(), its read_range() reading 1 MiB at a time (notebook 01's chunk size)."""
+    return send_blob_1mib(request, FileBlob(FILE))
