@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 ROOT   := $(CURDIR)
 
-.PHONY: lab test setup bench clean
+.PHONY: lab test setup bench clean test-matrix
 
 ## lab: create .venv if needed, install what changed, open JupyterLab on notebooks/ (127.0.0.1 only)
 lab: setup
@@ -15,6 +15,11 @@ lab: setup
 ## test: the same setup, then every test (unit tests, both directions of every check, notebooks under nbval)
 test: setup
 	$(PY) -m pytest
+
+## test-matrix: every test on each Python 3.10-3.13 found (PATH, pyenv shims, pyenv versions), each in its own
+## .venv-3.X, then a pass/fail table; 3.10 is reported as unsupported. MATRIX_PYTEST_ARGS, MATRIX_VERSIONS narrow it
+test-matrix:
+	@bash .ci/test-matrix
 
 ## bench: throughput, memory and serve() figures, measured side by side in one run (not part of make test)
 bench: setup
