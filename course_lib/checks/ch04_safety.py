@@ -40,9 +40,9 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.dependencies.utils import get_dependant
 
 from .._checks import Failure, exercise
+from .ch04 import find_dependency
 from ._tools import KiB, sample_bytes, size, workdir
 
 MODULE = "ch04_gotchas"
@@ -50,22 +50,6 @@ HOST = "127.0.0.1"
 
 
 # -- shared -------------------------------------------------------------------------------------------
-
-
-def find_dependency(answer: Callable[..., Any], name: str, what: str, declared: str) -> Callable[..., Any]:
-    """The dependency called `name` anywhere in the tree of dependencies `answer` declares."""
-    pending = list(get_dependant(path="/", call=answer).dependencies)
-    while pending:
-        sub = pending.pop(0)
-        if getattr(sub.call, "__name__", "") == name:
-            return sub.call
-        pending.extend(sub.dependencies)
-    raise Failure(
-        f"{what} does not depend on {name}, so the check cannot give it its own data.",
-        expected=f"a parameter declared as {declared}",
-        got="no parameter with that dependency",
-        next="keep the function's signature as the exercise gives it",
-    )
 
 
 def mount(answer: Callable[..., Any], path: str) -> FastAPI:
