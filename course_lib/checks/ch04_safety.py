@@ -42,7 +42,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from .._checks import Failure, exercise
-from .ch04 import find_dependency
+from .ch04 import caused_by, find_dependency, hiding
 from ._tools import KiB, sample_bytes, size, workdir
 
 MODULE = "ch04_gotchas"
@@ -59,36 +59,6 @@ def mount(answer: Callable[..., Any], path: str) -> FastAPI:
     generator = inspect.isgeneratorfunction(answer) or inspect.isasyncgenfunction(answer)
     app.add_api_route(path, answer, methods=["GET"], **({} if generator else {"response_model": None}))
     return app
-
-
-def caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
-    """Whether `exc` is, wraps (as cause, context or in an exception group) an exception of type `kind`."""
-    seen: set[int] = set()
-    pending = [exc]
-    while pending:
-        item = pending.pop()
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, kind):
-            return True
-        pending.extend(e for e in (item.__cause__, item.__context__) if e is not None)
-        pending.extend(getattr(item, "exceptions", ()))
-    return False
-
-
-def hiding(app: Any, kind: type[BaseException]) -> Any:
-    """`app`, with the check's own deliberate error (`kind`) kept from the server's error list: passing it
-    on is the right answer, not an error of the learner's code.  uvicorn still cuts the connection."""
-
-    async def hidden(scope, receive, send):
-        try:
-            await app(scope, receive, send)
-        except Exception as exc:
-            if not caused_by(exc, kind):
-                raise
-
-    return hidden
 
 
 def connect(port: int, timeout: float) -> http.client.HTTPConnection:
