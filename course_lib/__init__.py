@@ -5,6 +5,8 @@ In a notebook:
     from course_lib import serve, check, hint, solution, progress, reset, answers
     ex = answers("ch01_chunk_generators")   # your exercise file, re-read after every edit
     check("1.1")                            # run exercise 1.1's checks on your answer
+
+In a Jupyter kernel a failed check still raises, but does not stop Run All (see _notebook.py).
 """
 
 from ._answers import answers, answers_dir, answers_kind
@@ -28,18 +30,18 @@ __all__ = [
 ]
 
 
-def _apply_nest_asyncio() -> None:
+def _prepare_kernel() -> None:
+    from . import _notebook
+
+    shell = _notebook.ipython_shell()
+    if shell is None:
+        return
     # Jupyter's kernel already runs an event loop in the main thread, and asyncio.run() refuses to start
     # a second one there; nest_asyncio2 makes the running loop re-entrant so script-style code works.
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    if get_ipython() is None:
-        return
     import nest_asyncio2
 
     nest_asyncio2.apply()
+    _notebook.install(shell)
 
 
-_apply_nest_asyncio()
+_prepare_kernel()

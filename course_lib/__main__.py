@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument("id")
         if name == "solution":
             sub.add_argument("--give-up", action="store_true", help="show it without an attempt")
-    commands.add_parser("progress", help="table of every exercise: passed, failed, not tried")
+    progress = commands.add_parser("progress", help="table of every exercise: passed, failed, not tried")
+    progress.add_argument("chapter", nargs="?", help="only this chapter's exercises, e.g. 03")
     grade = commands.add_parser("grade", help="grade a folder of submissions (one folder per learner)")
     grade.add_argument("submissions", help="folder holding one folder per learner")
     grade.add_argument("--out", default="grades", help="where gradebook.csv and feedback/ go (default: grades)")
@@ -50,27 +51,27 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "grade":
         return _grade(args)
     if args.command == "hint":
-        course_lib.hint(args.id)
+        print(course_lib.hint(args.id))
     elif args.command == "solution":
-        course_lib.solution(args.id, give_up=args.give_up)
+        print(course_lib.solution(args.id, give_up=args.give_up))
     elif args.command == "reset":
-        course_lib.reset(args.id)
+        print(course_lib.reset(args.id))
     elif args.command == "progress":
-        course_lib.progress()
+        print(course_lib.progress(args.chapter))
     return 0
 
 
 def _serve(chapter: str, port: int) -> int:
     import uvicorn
 
-    from .playground import PLAYGROUNDS
+    from .playground import PLAYGROUNDS, banner
 
     key = chapter.zfill(2)
     if key not in PLAYGROUNDS:
         print(f"no playground for chapter {chapter!r}; there are: {', '.join(sorted(PLAYGROUNDS))}", file=sys.stderr)
         return 2
     app = PLAYGROUNDS[key]()
-    print(f"Chapter {key} playground on http://127.0.0.1:{port}/  (Ctrl-C stops it)", flush=True)
+    print(banner(key, f"http://127.0.0.1:{port}/"), flush=True)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="info")
     return 0
 

@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from . import _progress
 from ._answers import answers_dir, answers_kind, display_path, load_module
+from ._notebook import show_passed
 from ._server import LiveServer, _raise_in_thread
 from ._source import function_source
 
@@ -287,7 +288,7 @@ def check(exercise_id: str, answer: Any = None, *, quiet: bool = False) -> None:
     _progress.record_result(ex.id, "passed")
     _report(ex.id, "passed", result)
     if not quiet:
-        print(result)
+        show_passed(result)
 
 
 def _report(exercise_id: str, kind: str, message: str) -> None:

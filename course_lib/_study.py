@@ -10,6 +10,7 @@ from pathlib import Path
 from . import _progress
 from ._answers import PRISTINE, ROOT, answers_dir, answers_kind, display_path
 from ._checks import Exercise, _id_key, _load_checks, answer_source, EXERCISES
+from ._shown import ProgressTable, Shown
 from ._source import replace_function
 
 SOLUTIONS = ROOT / "solutions"
@@ -24,8 +25,8 @@ def _exercise(exercise_id: str) -> Exercise:
     return ex
 
 
-def hint(exercise_id: str) -> str:
-    """Show the next hint for an exercise: the first call a nudge, the last one nearly the answer."""
+def hint(exercise_id: str) -> Shown:
+    """The next hint for an exercise: the first call a nudge, the last one nearly the answer."""
     ex = _exercise(exercise_id)
     shown = int(_progress.entry(ex.id).get("hints", 0))
     number = min(shown + 1, len(ex.hints))
@@ -34,66 +35,82 @@ def hint(exercise_id: str) -> str:
     text = f"Hint {number} of {len(ex.hints)} for {ex.id} {ex.function}: {ex.hints[number - 1]}"
     if number == len(ex.hints):
         text += f'\n(That is the last hint. After an attempt, solution("{ex.id}") shows the reference answer.)'
-    print(text)
-    return text
+    return Shown(text, number=number, total=len(ex.hints))
 
 
-def solution(exercise_id: str, give_up: bool = False) -> str:
-    """Show the reference answer -- once you have checked an attempt of your own, or with give_up=True."""
+def solution(exercise_id: str, give_up: bool = False) -> Shown:
+    """The reference answer -- once you have checked an attempt of your own, or with give_up=True."""
     ex = _exercise(exercise_id)
     tried = _progress.entry(ex.id).get("status") in ("passed", "failed")
     if not (tried or give_up):
         text = (
             f"The reference answer for {ex.id} opens after you have tried: write your answer in "
-            f'{ex.learner_file} and run check("{ex.id}") once, whatever it says.\n'
+            f'{ex.learner_file} and run check("{ex.id}") once, pass or fail. A check of the untouched stub '
+            f'("not written yet") does not count as a try.\n'
             f'(Or, to see it now: solution("{ex.id}", give_up=True).)'
         )
-        print(text)
-        return text
+        return Shown(text, source=None)
     source = answer_source(ex, SOLUTIONS)
     if source is None:
         raise FileNotFoundError(f"solutions/{ex.module}.py has no {ex.function}; the course files are incomplete")
     if give_up and not tried:
         _progress.update(ex.id, gave_up=True)
     text = f"# Reference answer for {ex.id} ({display_path(SOLUTIONS / (ex.module + '.py'))})\n{source}"
-    print(text)
-    return text
+    return Shown(text, source=source)
 
 
-def progress() -> list[dict[str, str]]:
-    """Print a table of every exercise: passed, failed or not tried, with hints used; return its rows."""
+def _untouched(ex: Exercise) -> bool:
+    """The learner's function is still the stub, character for character."""
+    return answer_source(ex, answers_dir()) == answer_source(ex, PRISTINE)
+
+
+def _status(ex: Exercise, item: dict) -> str:
+    status = item.get("status", "not tried")
+    if status == "reset":
+        status = "not tried"
+    if status == "not tried" and _untouched(ex):
+        status = "not written yet"
+    if status == "passed" and item.get("last") == "failed":
+        status = "passed (last run failed)"
+    return status
+
+
+def _mark(status: str) -> str:
+    return "✓" if status.startswith("passed") else {"failed": "✗", "not written yet": "…"}.get(status, "·")
+
+
+def progress(chapter: str | int | None = None) -> ProgressTable:
+    """A table of every exercise (or one chapter's: `progress("03")`): passed, failed, not written yet or
+    not tried, with the hints used.  Its rows are dicts, for code that wants the data."""
     _load_checks()
     data = _progress.load()["exercises"]
+    prefix = f"{int(chapter)}." if chapter is not None else ""
     rows = []
     for exercise_id in sorted(EXERCISES, key=_id_key):
+        if not exercise_id.startswith(prefix):
+            continue
         ex = EXERCISES[exercise_id]
         item = data.get(exercise_id, {})
-        status = item.get("status", "not tried")
-        if status == "reset":
-            status = "not tried"
-        if status == "passed" and item.get("last") == "failed":
-            status = "passed (last run failed)"
         rows.append(
             {
                 "exercise": exercise_id,
                 "function": ex.function,
                 "title": ex.title,
-                "status": status,
+                "status": _status(ex, item),
                 "hints": f"{item.get('hints', 0)}/{len(ex.hints)}",
             }
         )
     done = sum(row["status"].startswith("passed") for row in rows)
     width = max(len(f"{r['function']} — {r['title']}") for r in rows) if rows else 10
-    print(f"{'':2}{'exercise':<9}{'':1}{'what':<{width}}  {'status':<25}hints")
+    lines = [f"{'':2}{'exercise':<9}{'':1}{'what':<{width}}  {'status':<25}hints"]
     for row in rows:
-        mark = "✓" if row["status"].startswith("passed") else ("✗" if row["status"] == "failed" else "·")
         what = f"{row['function']} — {row['title']}"
-        print(f"{mark} {row['exercise']:<9} {what:<{width}}  {row['status']:<25}{row['hints']}")
-    print(f"{done} of {len(rows)} exercises passed.")
-    return rows
+        lines.append(f"{_mark(row['status'])} {row['exercise']:<9} {what:<{width}}  {row['status']:<25}{row['hints']}")
+    lines.append(f"{done} of {len(rows)} exercises passed.")
+    return ProgressTable(rows, "\n".join(lines))
 
 
-def reset(exercise_id: str, whole_file: bool = False) -> Path:
+def reset(exercise_id: str, whole_file: bool = False) -> Shown:
     """Put the exercise's function back to its stub.  The file as it was is copied to .course/backups/ first.
 
     Only that function changes; the rest of the file (other exercises) is left as it is.  A file that
@@ -132,5 +149,9 @@ def reset(exercise_id: str, whole_file: bool = False) -> Path:
     target.write_text(new_text, encoding="utf-8")
     _progress.update(ex.id, status="reset", last="reset", hints=0)
     saved = f"; your version is in {display_path(backup)}" if backup else ""
-    print(f"{ex.id} {ex.function} is a stub again in {display_path(target)}{saved}.")
-    return target
+    text = (
+        f"{ex.id} {ex.function} is a stub again in {display_path(target)}{saved}.\n"
+        f"If {display_path(target)} is open in an editor tab, reload it before you type there "
+        f"(JupyterLab: File > Reload from Disk): saving the old tab would write your old code back."
+    )
+    return Shown(text, path=target, backup=backup)

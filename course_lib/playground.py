@@ -14,7 +14,7 @@ from pathlib import Path
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
 
-from ._answers import ROOT, answers
+from ._answers import ROOT, answers, answers_dir, display_path
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}")
 
@@ -54,10 +54,67 @@ def safe_path(folder: Path, name: str) -> Path:
     return path
 
 
+# -- a stub answers 501 with one line, not a 500 and a traceback -----------------------------------------
+
+
+def _exercise_of(exc: BaseException) -> tuple[str, str]:
+    """('3.2 send_blob', 'exercises/ch03_range_requests.py, line 205') for a NotImplementedError raised by
+    a stub in the answers folder; ('', '') when it came from elsewhere."""
+    from ._checks import EXERCISES, _learner_frame, _load_checks
+
+    frame = _learner_frame(exc)
+    if frame is None:
+        return "", ""
+    _load_checks()
+    module = Path(frame.filename).stem
+    named = [ex for ex in EXERCISES.values() if ex.module == module and ex.function == frame.name]
+    what = f"{named[0].id} {frame.name}" if named else frame.name
+    return what, f"{display_path(frame.filename)}, line {frame.lineno}"
+
+
+async def _stub_answers_501(request: Request, exc: NotImplementedError) -> Response:
+    what, where = _exercise_of(exc)
+    if not what:
+        raise exc
+    line = f"501 Not Implemented: {what} is not written yet ({where})"
+    print(f"{request.method} {request.url.path}: {line}", flush=True)
+    return PlainTextResponse(line + "\n", status_code=501)
+
+
+def playground_app(title: str) -> FastAPI:
+    """A chapter's playground app: a learner's stub answers 501 with one readable line."""
+    app = FastAPI(title=title)
+    app.add_exception_handler(NotImplementedError, _stub_answers_501)
+    return app
+
+
+def stubs_left(chapter: str) -> list[str]:
+    """The chapter's exercises whose function is still the untouched stub, as '3.2 send_blob'."""
+    from ._checks import EXERCISES, _id_key, _load_checks
+    from ._study import _untouched
+
+    _load_checks()
+    found = [ex for ex in EXERCISES.values() if ex.id.split(".")[0] == str(int(chapter)) and _untouched(ex)]
+    return [f"{ex.id} {ex.function}" for ex in sorted(found, key=lambda ex: _id_key(ex.id))]
+
+
+def banner(chapter: str, url: str) -> str:
+    """What `serve NN` says first: where, whose answers, and which endpoints will answer 501."""
+    lines = [f"Chapter {chapter} playground on {url}  (Ctrl-C stops it)",
+             f"  answers from {display_path(answers_dir())}/"]  # fmt: skip
+    stubs = stubs_left(chapter)
+    if stubs:
+        lines.append(f"  still stubs, answering 501: {', '.join(stubs)}")
+    return "\n".join(lines)
+
+
+# -- the chapters ---------------------------------------------------------------------------------------
+
+
 def chapter01() -> FastAPI:
     ex = answers("ch01_chunk_generators")
     sample_file("sample-3MiB.bin", 3 * (1 << 20) + 17)
-    app = FastAPI(title="Chapter 1 playground: file_chunks over HTTP")
+    app = playground_app("Chapter 1 playground: file_chunks over HTTP")
 
     @app.get("/", response_class=PlainTextResponse)
     def index() -> str:
@@ -84,7 +141,7 @@ def chapter02() -> FastAPI:
 
     ex = answers("ch02_streaming_response")
     orders_db()
-    app = FastAPI(title="Chapter 2 playground: your streaming endpoints")
+    app = playground_app("Chapter 2 playground: your streaming endpoints")
 
     @app.get("/", response_class=PlainTextResponse)
     def index() -> str:
@@ -160,7 +217,7 @@ def chapter03() -> FastAPI:
         tmp = db.with_name(db.name + ".part")
         ex.make_blobs_db(tmp, files)
         os.replace(tmp, db)
-    app = FastAPI(title="Chapter 3 playground: your range requests next to Starlette's")
+    app = playground_app("Chapter 3 playground: your range requests next to Starlette's")
 
     def names() -> list[str]:
         found = {p.name for p in data_dir().iterdir() if p.is_file() and not p.name.endswith((".part", ".sqlite"))}
@@ -207,7 +264,7 @@ def chapter04() -> FastAPI:
     """The chapter-4 endpoints as the learner wrote them, next to a /ping that shows when the loop is blocked."""
     ex = answers("ch04_gotchas")
     sample_file("sample-1MiB.bin", 1 << 20)
-    app = FastAPI(title="Chapter 4 playground: your production-ready endpoints")
+    app = playground_app("Chapter 4 playground: your production-ready endpoints")
 
     @app.get("/", response_class=PlainTextResponse)
     def index() -> str:

@@ -1,6 +1,7 @@
 """`python -m course_lib serve NN`: the chapter's playground in the foreground, for curl and a browser."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -19,11 +20,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_playground(chapter, tmp_path):
+def start_playground(chapter, tmp_path, answers="solutions"):
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT), COURSE_DATA=str(tmp_path / "data"))
     process = subprocess.Popen(
-        [sys.executable, "-m", "course_lib", "serve", chapter, "--answers", "solutions", "--port", str(port)],
+        [sys.executable, "-m", "course_lib", "serve", chapter, "--answers", answers, "--port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -130,3 +131,29 @@ def test_chapter_04_playground_serves_the_learners_endpoints(tmp_path):
             assert ticks.status_code == 200 and next(ticks.iter_lines())
     finally:
         stop_playground(process)
+
+
+@pytest.mark.parametrize(
+    "chapter, path, stub",
+    [("01", "/files/sample-3MiB.bin", "1.1 file_chunks"), ("02", "/orders.csv", "2.1 export_orders_csv"),
+     ("03", "/blobs/1", "3.2 send_blob"), ("04", "/report", "4.1 sensor_report")],
+)  # fmt: skip
+def test_a_stub_endpoint_answers_501_with_one_line(chapter, path, stub, tmp_path):
+    url, process = start_playground(chapter, tmp_path, answers="stubs")
+    try:
+        response = httpx.get(url + path)
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    module = {"01": "ch01_chunk_generators", "02": "ch02_streaming_response", "03": "ch03_range_requests",
+              "04": "ch04_gotchas"}[chapter]  # fmt: skip
+    assert response.status_code == 501, response.text
+    line = response.text.strip()
+    assert re.fullmatch(rf"501 Not Implemented: {re.escape(stub)} is not written yet "
+                        rf"\(course_lib/pristine/{module}\.py, line \d+\)", line), line  # fmt: skip
+    banner = output.splitlines()[:3]
+    assert banner[0].startswith(f"Chapter {chapter} playground on {url}/"), output
+    assert banner[1] == "  answers from course_lib/pristine/", output
+    assert banner[2].startswith("  still stubs, answering 501: ") and stub in banner[2], output
+    assert "Traceback" not in output, output
+    assert sum(line in text for text in output.splitlines()) == 1, output
