@@ -6,11 +6,18 @@ ROOT   := $(CURDIR)
 
 .PHONY: lab test setup bench clean test-matrix
 
-## lab: create .venv if needed, install what changed, open JupyterLab on notebooks/ (127.0.0.1 only)
+## lab: create .venv if needed, install what changed, open JupyterLab on notebooks/ (127.0.0.1 only).
+## Its terminals (File > New > Terminal) run bash with the course's Python first on PATH (lab_terminal.bashrc);
+## Jupyter logs only warnings, so the link to open stands out; lab_contents.py keeps a notebook unchanged on
+## opening.  Root needs --allow-root (containers run as root).
 lab: setup
-	$(PY) -m jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(ROOT)" \
+	@echo "Starting JupyterLab for the course. Open the http://127.0.0.1 link printed below; Ctrl-C stops it."
+	@COURSE_PYTHON_BIN="$(abspath $(dir $(PY)))" $(PY) -m jupyter lab --ServerApp.ip=127.0.0.1 \
+		--ServerApp.root_dir="$(ROOT)" --Application.log_level=WARN \
+		--ServerApp.contents_manager_class=course_lib.lab_contents.CourseContentsManager \
 		--LabApp.default_url=/lab/tree/notebooks/01_chunk_generators.ipynb \
-		$$([ "$$(id -u)" = 0 ] && echo --allow-root)  # containers often run as root; Jupyter refuses it otherwise
+		--ServerApp.terminado_settings='{"shell_command": ["bash", "--rcfile", "$(ROOT)/course_lib/lab_terminal.bashrc"]}' \
+		$$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 ## test: the same setup, then every test (unit tests, both directions of every check, notebooks under nbval)
 test: setup

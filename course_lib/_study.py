@@ -65,11 +65,11 @@ def _untouched(ex: Exercise) -> bool:
 
 
 def _status(ex: Exercise, item: dict) -> str:
+    if _untouched(ex):  # whatever was recorded, the file holds the stub now
+        return "not written yet"
     status = item.get("status", "not tried")
     if status == "reset":
         status = "not tried"
-    if status == "not tried" and _untouched(ex):
-        status = "not written yet"
     if status == "passed" and item.get("last") == "failed":
         status = "passed (last run failed)"
     return status

@@ -1,7 +1,7 @@
 """Chapter 1 — chunk generators: reading and producing data piece by piece.
 
 Each function below is an exercise of notebooks/01_chunk_generators.ipynb; check one with
-check("1.1") in the notebook or `python -m course_lib check 1.1` in a terminal.
+check("1.1") in the notebook or `.venv/bin/python -m course_lib check 1.1` in a terminal.
 """
 
 import asyncio

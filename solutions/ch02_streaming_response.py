@@ -1,10 +1,10 @@
 """Chapter 2 — StreamingResponse: serving a table, a feed and a progress bar without buffering them.
 
 Each function below is an exercise of notebooks/02_streaming_response.ipynb; check one with
-check("2.1") in the notebook or `python -m course_lib check 2.1` in a terminal.
+check("2.1") in the notebook or `.venv/bin/python -m course_lib check 2.1` in a terminal.
 
 The endpoints are plain path operation functions, without decorators: the check (and
-`python -m course_lib serve 02`) mounts each one on a FastAPI app, as the docstring shows, and gives it
+`.venv/bin/python -m course_lib serve 02`) mounts each one on a FastAPI app, as the docstring shows, and gives it
 the orders database through the `orders_connection` dependency.  Keep the signatures as they are.
 """
 

@@ -1,7 +1,7 @@
 """A fresh machine: the committed course cloned into an empty folder, and the README's setup run there as written.
 
-`make lab` must create .venv, install requirements.txt from the package index, and reach "Jupyter Server ...
-is running at"; the URL it prints must answer, a kernel started there must be the new .venv's Python with the
+`make lab` must create .venv, install requirements.txt from the package index, and print the link to open
+with nothing of its recipe and no INFO noise around it; the URL it prints must answer, a kernel started there must be the new .venv's Python with the
 clone's course_lib, and Ctrl-C (SIGINT) must stop everything it started.  `make test`, the README's other
 command, is not run from inside the test suite (it would run this test again); CI runs it on a clean checkout.
 
@@ -26,7 +26,7 @@ from test_jupyterlab import stop_process_group
 
 GIT, MAKE = shutil.which("git"), shutil.which("make")
 SETUP_TIMEOUT = 1200  # a new .venv and every pinned package, on a loaded machine without pip's cache
-RUNNING = re.compile(r"Jupyter Server \S+ is running at:\s*\n.*?(http://127\.0\.0\.1:(\d+)/\S*\?token=([\w-]+))")
+RUNNING = re.compile(r"copy and paste one of these URLs:\s*\n\s*(http://127\.0\.0\.1:(\d+)/\S*\?token=([\w-]+))")
 
 
 def readme_setup_commands() -> list[str]:
@@ -106,6 +106,9 @@ def test_make_lab_on_a_fresh_clone_reaches_a_running_jupyterlab(tmp_path):
         url, port, token = running.group(1), running.group(2), running.group(3)
         made = log.read_text(errors="replace")
         assert "Creating .venv with Python 3." in made and "Installing requirements.txt" in made, made[:2000]
+        assert "Open the http://127.0.0.1 link printed below" in made, made[:2000]
+        noise = [line for line in made.splitlines() if line.startswith("[I ") or "jupyter lab --" in line]
+        assert noise == [], "make lab shows its recipe or Jupyter's INFO lines:\n" + "\n".join(noise[:10])
 
         page = httpx.get(url, timeout=30, follow_redirects=True)
         assert page.status_code == 200 and "JupyterLab" in page.text, page.status_code

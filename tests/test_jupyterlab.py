@@ -7,9 +7,13 @@ download): it opens each notebook, clicks Run > Run All Cells, waits on the page
 numbered, the kernel idle), and reads what the learner would see from the DOM.
 
 Answers come from the copy's `exercises/` with COURSE_ANSWERS unset, as for a learner: the reference
-solutions copied there make every cell run with no error and every check cell print its ✓ line; the pristine
-stubs make the first check cell say "not written yet", and JupyterLab stops there.  A screenshot per notebook
-and direction lands in test-artifacts/jupyterlab/ (COURSE_TEST_ARTIFACTS names another folder).
+solutions copied there make every cell run with no error and every check cell print its ✓ line; with the
+pristine stubs Run All still reaches the last cell, every check cell shows "not written yet" and the closing
+progress table lists them.  Also from the page: the README's helpers called in a notebook each show one output
+and do what the README says, an exercise heading's link opens the exercise file in JupyterLab's editor, a
+notebook opens without unsaved changes, and a JupyterLab terminal runs the course's commands as printed.
+A screenshot per notebook and direction lands in test-artifacts/jupyterlab/ (COURSE_TEST_ARTIFACTS names
+another folder).
 """
 
 import contextlib
@@ -63,6 +67,8 @@ def free_port():
 
 
 def copy_course(target: Path) -> Path:
+    """The course files, and `.venv` standing for this Python's environment, so that the commands the course
+    prints (`.venv/bin/python -m course_lib ...`) work in the copy as in a learner's working copy."""
     target.mkdir(parents=True)
     for part in COURSE_PARTS:
         source = ROOT / part
@@ -70,6 +76,7 @@ def copy_course(target: Path) -> Path:
             shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
         else:
             shutil.copy2(source, target / part)
+    (target / ".venv").symlink_to(sys.prefix, target_is_directory=True)
     return target
 
 
@@ -226,6 +233,7 @@ def lab(tmp_path_factory):
         BROWSER="true",  # should JupyterLab still try to open a browser window, it opens nothing
     )
     lab = start_lab(course, base / "jupyter", env)
+    lab.progress_file = Path(env["COURSE_PROGRESS"])
     yield lab
     lab.remember_descendants()
     stopped_by, left = stop_process_group(lab.process, lab.descendants)
@@ -270,8 +278,9 @@ READ_CELLS = """() => [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeC
 }))"""
 
 
-def run_all_cells(lab: Lab, browser, notebook: str, screenshot: Path) -> list[dict]:
-    """Open `notebook` in JupyterLab, Run > Run All Cells, wait for the end; what every code cell shows."""
+def run_all_cells(lab: Lab, browser, notebook: str, screenshot: Path, after=None) -> list[dict]:
+    """Open `notebook` in JupyterLab, Run > Run All Cells, wait for the end; what every code cell shows.
+    `after(page)`, if given, runs once the cells are read, before the page closes."""
     cell_count = len(json.loads((lab.course / "notebooks" / notebook).read_text())["cells"])
     screenshot.parent.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -300,7 +309,9 @@ def run_all_cells(lab: Lab, browser, notebook: str, screenshot: Path) -> list[di
             )
         lab.remember_descendants()
         cells = page.evaluate(READ_CELLS)
-        first_check = min(check_cells(ROOT / "notebooks" / notebook), default=None)
+        if after is not None:
+            after(page)
+        first_check = min(check_cells(lab.course / "notebooks" / notebook), default=None)
         if first_check is not None:
             page.locator(".jp-NotebookPanel .jp-CodeCell").nth(first_check).scroll_into_view_if_needed()
         page.screenshot(path=str(screenshot))
@@ -308,6 +319,31 @@ def run_all_cells(lab: Lab, browser, notebook: str, screenshot: Path) -> list[di
     finally:
         page.close()
         lab.shut_down_kernels()
+
+
+VIDEO_LISTING = ".jp-NotebookPanel .jp-CodeCell:has(.cm-content:has-text('ranges the browser asked for'))"
+
+
+def browser_seeks_the_video(page) -> None:
+    """Notebook 03's <video> plays in this page: run its listing cell again until the browser has asked for a
+    later offset, and prove that the listing holds only the browser's own requests."""
+    cell = page.locator(VIDEO_LISTING)
+    deadline = time.monotonic() + 90
+    while True:
+        prompt = cell.locator(".jp-InputArea-prompt")
+        before = prompt.text_content()
+        cell.locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Control+Enter")
+        while prompt.text_content() in (before, "[*]:"):
+            assert time.monotonic() < deadline, "the listing cell did not run again"
+            page.wait_for_timeout(100)
+        listing = cell.locator(".jp-OutputArea-output").last.text_content() or ""
+        asked = re.findall(r"'(bytes=\d+-\d*|no Range)'", listing)
+        if any(re.fullmatch(r"bytes=[1-9]\d*-\d*", a) for a in asked):
+            break
+        assert time.monotonic() < deadline, f"the browser asked for no later offset within 90 s:\n{listing}"
+        page.wait_for_timeout(1000)
+    assert asked[0] == "bytes=0-", listing  # the player's first request; the notebook itself sent none
 
 
 def shown(cell: dict) -> str:
@@ -327,7 +363,8 @@ def problems(cell: dict) -> list[str]:
 def test_jupyterlab_runs_every_cell_with_the_solutions(notebook, lab, browser):
     lab.use_answers(ROOT / "solutions")
     screenshot = ARTIFACTS / f"{notebook.stem}-solutions.png"
-    cells = run_all_cells(lab, browser, notebook.name, screenshot)
+    after = browser_seeks_the_video if notebook.name == "03_range_requests.ipynb" else None
+    cells = run_all_cells(lab, browser, notebook.name, screenshot, after)
 
     source_cells = [c for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code"]
     assert len(cells) == len(source_cells), f"the page shows {len(cells)} code cells, the file {len(source_cells)}"
@@ -343,19 +380,151 @@ def test_jupyterlab_runs_every_cell_with_the_solutions(notebook, lab, browser):
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
-def test_jupyterlab_stops_at_the_first_check_with_the_stubs(notebook, lab, browser):
+def test_jupyterlab_run_all_reaches_the_last_cell_with_the_stubs(notebook, lab, browser):
     lab.use_answers(ROOT / "course_lib" / "pristine")
     screenshot = ARTIFACTS / f"{notebook.stem}-stubs.png"
     cells = run_all_cells(lab, browser, notebook.name, screenshot)
 
-    first, exercise_id = min(check_cells(notebook).items())
-    before = {n: problems(cell) for n, cell in enumerate(cells[:first]) if problems(cell)}
-    assert before == {}, "cells before the first check show an error:\n" + "\n\n".join(
-        f"cell {n}:\n" + "\n".join(texts) for n, texts in before.items()
+    prompts = [cell["prompt"] for cell in cells]
+    assert prompts == [f"[{n}]:" for n in range(1, len(cells) + 1)], f"Run All did not reach every cell: {prompts}"
+    checks = check_cells(notebook)
+    others = {n: problems(cell) for n, cell in enumerate(cells) if problems(cell) and n not in checks}
+    assert others == {}, "cells other than checks show an error:\n" + "\n\n".join(
+        f"cell {n}:\n" + "\n".join(texts) for n, texts in others.items()
     )
-    assert [cell["prompt"] for cell in cells[: first + 1]] == [f"[{n}]:" for n in range(1, first + 2)]
-    message = problems(cells[first])
-    assert len(message) == 1, f"check cell {first} shows:\n{shown(cells[first])}"
-    assert re.fullmatch(rf"… {re.escape(exercise_id)} \w+ is not written yet: edit exercises/ch\d\d_\w+\.py",
-                        message[0]), message[0]  # fmt: skip
-    assert all(cell["prompt"] == "[ ]:" for cell in cells[first + 1 :]), "cells after a failed check still ran"
+    for number, exercise_id in checks.items():
+        message = problems(cells[number])  # an error output: JupyterLab's pink box, and nbval's failure
+        assert len(message) == 1, f"check cell {number} shows:\n{shown(cells[number])}"
+        assert re.fullmatch(rf"… {re.escape(exercise_id)} \w+ is not written yet: edit exercises/ch\d\d_\w+\.py",
+                            message[0]), message[0]  # fmt: skip
+    summary = "\n".join(o["text"] for o in cells[-1]["outputs"])
+    for exercise_id in checks.values():
+        assert re.search(rf"^… {re.escape(exercise_id)} .*not written yet", summary, re.M), summary
+    assert re.search(rf"^0 of {len(checks)} exercises passed\.$", summary, re.M), summary
+
+
+# -- the README's helpers, links, the open notebook, and the terminal ---------------------------------
+
+def write_notebook(path: Path, sources: list[str]) -> None:
+    cells = [{"cell_type": "code", "execution_count": None, "id": f"cell-{n}", "metadata": {}, "outputs": [],
+              "source": source} for n, source in enumerate(sources)]  # fmt: skip
+    notebook = {"cells": cells, "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python",
+                "name": "python3"}}, "nbformat": 4, "nbformat_minor": 5}  # fmt: skip
+    path.write_text(json.dumps(notebook))
+
+
+def first_code_cell(notebook: Path) -> str:
+    return next("".join(c["source"]) for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code")
+
+
+def test_readme_helpers_in_a_notebook_show_one_output_each(lab, browser):
+    """hint, solution, check, progress and reset as the README shows them, after notebook 01's own first cell."""
+    lab.use_answers(ROOT / "course_lib" / "pristine")
+    lab.progress_file.unlink(missing_ok=True)  # a learner who has not started yet
+    exercise_file = lab.course / "exercises" / "ch01_chunk_generators.py"
+    learner = exercise_file.read_text().replace(
+        "    raise NotImplementedError\n", "    yield b''  # a learner's first try\n", 1
+    )  # file_chunks, the first function of the file, now yields one empty chunk: a wrong answer
+    steps = [
+        first_code_cell(ROOT / "notebooks" / "01_chunk_generators.ipynb"),
+        'hint("1.1")',
+        'solution("1.1")',
+        f"open({str(exercise_file)!r}, 'w').write({learner!r})",
+        'check("1.1")',
+        'solution("1.1")',
+        'progress()',
+        'reset("1.1")',
+        'progress("01")',
+    ]  # fmt: skip
+    write_notebook(lab.course / "notebooks" / "helpers.ipynb", steps)
+    cells = run_all_cells(lab, browser, "helpers.ipynb", ARTIFACTS / "helpers.png")
+
+    assert [c["prompt"] for c in cells] == [f"[{n}]:" for n in range(1, len(steps) + 1)], shown(cells[-1])
+    outputs = [[o["text"].strip() for o in cell["outputs"]] for cell in cells]
+    for step, shows in zip(steps[1:], outputs[1:]):
+        if not step.startswith("open("):
+            assert len(shows) == 1, f"{step} shows {len(shows)} outputs:\n" + "\n---\n".join(shows)
+            assert not shows[0].startswith(("'", '"')) and "\\n" not in shows[0], f"{step} shows a quoted repr"
+    hint_text, gate, _, failed, reference, progress_all, reset_text, progress_01 = (o[0] for o in outputs[1:])
+    assert hint_text.startswith("Hint 1 of 3 for 1.1 file_chunks:"), hint_text
+    assert gate.startswith("The reference answer for 1.1 opens after you have tried"), gate
+    assert failed.startswith("✗ 1.1 file_chunks") and "not written yet" not in failed, failed
+    assert reference.startswith("# Reference answer for 1.1 (solutions/ch01_chunk_generators.py)"), reference
+    assert re.search(r"^✗ 1\.1 .* failed +1/3$", progress_all, re.M), progress_all
+    assert re.search(r"^… 4\.6 ", progress_all, re.M) and progress_all.endswith("0 of 20 exercises passed.")
+    assert reset_text.startswith("1.1 file_chunks is a stub again in exercises/ch01_chunk_generators.py; your "
+                                 "version is in .course/backups/ch01_chunk_generators."), reset_text  # fmt: skip
+    assert "File > Reload from Disk" in reset_text
+    assert not re.search(r"^. 2\.", progress_01, re.M) and re.search(r"^… 1\.1 .*not written yet", progress_01, re.M)
+    assert "raise NotImplementedError" in exercise_file.read_text().split("def byte_range_chunks")[0]
+    backups = list((lab.course / ".course" / "backups").glob("ch01_chunk_generators.*.py"))
+    assert [b.read_text() for b in backups] == [learner]
+
+
+LINK = ".jp-NotebookPanel .jp-MarkdownCell a:has(code:text-is('exercises/ch01_chunk_generators.py'))"
+DIRTY_TAB = ".lm-TabBar-tab.jp-mod-dirty"
+
+
+def test_a_notebook_opens_clean_and_its_exercise_link_opens_the_file(lab, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{lab.url}/lab/tree/notebooks/01_chunk_generators.ipynb?reset&token={lab.token}")
+        lab.wait_for_kernel_connected("notebooks/01_chunk_generators.ipynb")
+        cell_count = len(json.loads((lab.course / "notebooks" / "01_chunk_generators.ipynb").read_text())["cells"])
+        page.wait_for_function(KERNEL_READY, arg=cell_count, timeout=START_TIMEOUT * 1000, polling=250)
+        page.wait_for_timeout(1000)  # anything JupyterLab changes on opening has happened by now
+        assert page.locator(DIRTY_TAB).count() == 0, "the notebook shows unsaved changes before anything was done"
+        link = page.locator(LINK).first
+        link.scroll_into_view_if_needed()
+        link.click()
+        editor_tab = page.locator(".lm-TabBar-tab", has_text="ch01_chunk_generators.py")
+        editor_tab.wait_for(timeout=30_000)
+        page.locator(".jp-FileEditor .cm-content", has_text="def file_chunks").first.wait_for(timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "exercise-link.png"))
+    finally:
+        page.close()
+        lab.shut_down_kernels()
+
+
+def terminal_output(lab: Lab, commands: list[str], until: str, timeout: float = 90) -> str:
+    """Open a JupyterLab terminal (the same websocket the page's terminal uses), type `commands`, and return
+    what it printed once `until` appears."""
+    import websocket
+
+    name = lab.api.post("/api/terminals").json()["name"]
+    ws_url = lab.url.replace("http://", "ws://") + f"/terminals/websocket/{name}?token={lab.token}"
+    socket = websocket.create_connection(ws_url, timeout=5)
+    printed = ""
+    try:
+        for command in commands:
+            socket.send(json.dumps(["stdin", command + "\r"]))
+        deadline = time.monotonic() + timeout
+        while until not in printed and time.monotonic() < deadline:
+            try:
+                message = json.loads(socket.recv())
+            except websocket.WebSocketTimeoutException:
+                continue
+            if message[0] == "stdout":
+                printed += message[1]
+        return printed
+    finally:
+        socket.close()
+        lab.api.delete(f"/api/terminals/{name}")
+
+
+def test_a_jupyterlab_terminal_runs_the_commands_the_course_prints(lab):
+    lab.use_answers(ROOT / "course_lib" / "pristine")
+    port = free_port()
+    printed = terminal_output(lab, [
+        "python -m course_lib progress 01",
+        ".venv/bin/python -m course_lib hint 1.2",
+        f".venv/bin/python -m course_lib serve 01 --port {port} > serve.log 2>&1 &",
+        f"for i in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:{port}/ && break; sleep 0.2; done",
+        f"curl -s http://127.0.0.1:{port}/files/sample-3MiB.bin; kill %1; echo END-OF-$((6 * 7))",
+    ], until="END-OF-42")  # fmt: skip
+    plain = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", printed)
+    assert "No module named" not in plain and "command not found" not in plain, plain[-3000:]
+    assert re.search(r"^… 1\.1 .*not written yet", plain, re.M), plain[-3000:]
+    assert "Hint 1 of 3 for 1.2 byte_range_chunks:" in plain, plain[-3000:]
+    assert re.search(r"501 Not Implemented: 1\.1 file_chunks is not written yet \(exercises/ch01_chunk_generators"
+                     r"\.py, line \d+\)", plain), plain[-3000:]  # fmt: skip

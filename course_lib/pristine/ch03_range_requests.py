@@ -1,7 +1,7 @@
 """Chapter 3 — Range requests: serving part of a file, several parts at once, and resuming a download.
 
 Each function below is an exercise of notebooks/03_range_requests.ipynb; check one with
-check("3.1") in the notebook or `python -m course_lib check 3.1` in a terminal.
+check("3.1") in the notebook or `.venv/bin/python -m course_lib check 3.1` in a terminal.
 
 The rules come from RFC 9110: §14.1 (range units, `Range: bytes=...`), §14.2 (Range), §14.4
 (Content-Range), §13.1.5 (If-Range), §15.3.7 (206 Partial Content) and §15.5.17 (416).

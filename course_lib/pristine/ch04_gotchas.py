@@ -2,10 +2,10 @@
 hostile paths and too many heavy exports at once.
 
 Each function below is an exercise of notebooks/04_gotchas.ipynb; check one with check("4.1") in the
-notebook or `python -m course_lib check 4.1` in a terminal.
+notebook or `.venv/bin/python -m course_lib check 4.1` in a terminal.
 
 Like chapter 2, the endpoints are plain path operation functions without decorators: the check (and
-`python -m course_lib serve 04`) mounts each one on a FastAPI app, as its docstring shows, and hands it
+`.venv/bin/python -m course_lib serve 04`) mounts each one on a FastAPI app, as its docstring shows, and hands it
 what it needs through a dependency the check can replace.  Keep the signatures as they are.
 """
 
