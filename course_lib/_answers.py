@@ -61,21 +61,25 @@ def load_module(stem: str) -> types.ModuleType:
     stamp = (stat.st_mtime_ns, stat.st_size)
     with _lock:
         cached = _cache.get(path)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-        linecache.checkcache(str(path))
-        name = f"course_answers.{path.parent.name}.{stem}"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        try:
-            spec.loader.exec_module(module)
-        except BaseException:
-            sys.modules.pop(name, None)
-            raise
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    # Learner code runs here, and may block (a module-level sleep, a read that never returns): no lock is held
+    # while it runs, so an import abandoned at a check's time limit cannot hold up any later check.
+    linecache.checkcache(str(path))
+    name = f"course_answers.{path.parent.name}.{stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        if sys.modules.get(name) is module:
+            del sys.modules[name]
+        raise
+    with _lock:
         _cache[path] = (stamp, module)
-        return module
+    return module
 
 
 class Answers:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 import threading
 import traceback
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any, Callable
 from . import _progress
 from ._answers import answers_dir, answers_kind, display_path, load_module
 from ._notebook import show_passed
-from ._server import LiveServer, _raise_in_thread
+from ._server import LiveServer, ServerStopped, _raise_in_thread
 from ._source import function_source
 
 __all__ = ["CheckFailed", "Failure", "Context", "Exercise", "exercise", "check", "EXERCISES"]
@@ -167,6 +168,15 @@ class _TimeUp(BaseException):
     """Raised inside a check's thread once its time is up, to stop a runaway Python loop."""
 
 
+def _quiet_course_stops(args: Any, _previous: Callable[[Any], None] = threading.excepthook) -> None:
+    """A thread the course stopped on purpose ends without a traceback on the learner's screen."""
+    if not isinstance(args.exc_value, (_TimeUp, ServerStopped)):
+        _previous(args)
+
+
+threading.excepthook = _quiet_course_stops
+
+
 def _interrupt(thread: threading.Thread) -> None:
     _raise_in_thread(thread, _TimeUp)
 
@@ -195,6 +205,26 @@ def _run_with_limit(function: Callable[[], str], limit: float) -> tuple[str, Any
         thread.join(0.5)
         return ("timeout", None)
     return outcome[0] if outcome else ("timeout", None)
+
+
+def _runs_learner_code(thread: threading.Thread) -> bool:
+    frame = sys._current_frames().get(thread.ident or -1)
+    folder = str(answers_dir()) + os.sep
+    while frame is not None:
+        if os.path.abspath(frame.f_code.co_filename).startswith(folder):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _stop_learner_threads(before: set[threading.Thread]) -> None:
+    """A thread that the learner's code started during a check and that still runs it afterwards (a poller, a
+    busy loop) would slow every later check: it ends with the check, the way a check past its limit does."""
+    started = [t for t in threading.enumerate() if t not in before and t.is_alive() and _runs_learner_code(t)]
+    for thread in started:
+        _raise_in_thread(thread, _TimeUp)
+    for thread in started:
+        thread.join(0.5)
 
 
 def _get_answer(ex: Exercise) -> Any:
@@ -276,10 +306,12 @@ def check(exercise_id: str, answer: Any = None, *, quiet: bool = False) -> None:
         # Importing the exercise file runs learner code too, so it happens inside the time limit.
         return ex.run(answer if answer is not None else _get_answer(ex), ctx)
 
+    threads_before = set(threading.enumerate())
     try:
         kind, value = _run_with_limit(run, TIME_LIMIT)
     finally:
         ctx.close()
+        _stop_learner_threads(threads_before)
     result = _verdict(ex, kind, value, ctx)
     if isinstance(result, CheckFailed):
         _progress.record_result(ex.id, "stub" if result.kind in ("stub", "missing") else "failed")

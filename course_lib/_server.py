@@ -218,6 +218,8 @@ class LiveServer:
                 self._thread.join(timeout)
         if self._thread is None:
             self._sock.close()
+        if loop is not None:
+            stop_busy_workers(loop)
         with _servers_lock:
             if _servers.get(self.name) is self:
                 del _servers[self.name]
@@ -264,6 +266,30 @@ class ServerStopped(BaseException):
 def _raise_in_thread(thread: threading.Thread, exc_type: type[BaseException]) -> None:
     if thread.ident is not None:
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(exc_type))
+
+
+def stop_busy_workers(loop: asyncio.AbstractEventLoop, wait: float = 0.5) -> None:
+    """End AnyIO worker threads of a closed server loop that are still running app code.
+
+    Starlette runs a sync endpoint, and each step of a sync generator, in AnyIO worker threads tied to the
+    server's loop.  Once the loop has closed, idle workers leave on their own; a worker still busy after
+    `wait` is app code that never returns (a loop with no `yield`), and would hold a CPU core until the kernel
+    stops.  It gets the same exception as a server thread that never awaits.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        busy = [
+            t
+            for t in threading.enumerate()
+            if getattr(t, "loop", None) is loop and t.is_alive() and t not in getattr(t, "idle_workers", ())
+        ]
+        if not busy or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    for thread in busy:
+        _raise_in_thread(thread, ServerStopped)
+    for thread in busy:
+        thread.join(1.0)
 
 
 def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:

@@ -358,8 +358,6 @@ print(len(_orphans()))
 """
 
 
-@pytest.mark.xfail(strict=True, reason="course_lib: LiveServer.stop() leaves a sync generator's endless loop "
-                   "running in its AnyIO worker thread (reported with a reproduction; remove this mark once fixed)")
 def test_interrupting_a_check_on_a_stalled_sync_stream_leaves_no_worker_thread(kernel, shared_data, tmp_path):
     """Stop pressed while check("2.1") waits on the learner's sync generator, stuck in a loop that never yields:
     the cell stops, the check's server stops, and no thread keeps running the learner's loop (it would hold a

@@ -144,15 +144,16 @@ def test_fifty_start_stop_cycles_leak_nothing():
     process = psutil.Process()
     serve(APP).stop()  # warm up imports and the first loop
     gc.collect()
-    threads, fds = threading.active_count(), process.num_fds()
+    threads, fds = set(threading.enumerate()), process.num_fds()
     sockets = len(process.net_connections("all"))
     for _ in range(50):
         server = serve(APP)
         assert server.client.get("/").status_code == 200
         server.stop()
     gc.collect()
-    assert threading.active_count() == threads
-    assert process.num_fds() == fds
+    # Threads that were there before may leave meanwhile (idle pool workers of earlier tests): compare sets.
+    assert [t.name for t in threading.enumerate() if t not in threads] == []
+    assert process.num_fds() <= fds
     assert len(process.net_connections("all")) == sockets
 
 
