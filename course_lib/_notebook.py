@@ -52,10 +52,12 @@ class Passed:
         return self.text
 
     def _repr_html_(self) -> str:
-        return (
-            '<pre class="course-check-passed" style="background:#e6f4ea;color:#0d5524;padding:4px 8px;'
-            f'margin:0;white-space:pre-wrap">{html.escape(self.text)}</pre>'
+        style = (
+            "background:#e6f4ea;color:#0d5524;padding:4px 8px;margin:0;"
+            "white-space:pre-wrap;word-break:normal;overflow-wrap:break-word"
         )
+        return f'<pre class="course-check-passed" style="{style}">{html.escape(self.text)}</pre>'
+
 
 
 def show_passed(text: str) -> None:
