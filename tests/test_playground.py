@@ -83,6 +83,15 @@ def test_playground_refuses_paths_outside_its_folder(playground, path):
     assert b"root:" not in response.content
 
 
+def test_playground_listens_on_loopback_only(playground):
+    """What the process really listens on, read from the kernel's socket table, not from the source text."""
+    import psutil
+
+    _, process = playground
+    listening = {c.laddr for c in psutil.Process(process.pid).net_connections("inet") if c.status == "LISTEN"}
+    assert listening and {address.ip for address in listening} == {"127.0.0.1"}, listening
+
+
 def test_playground_stops_cleanly_on_ctrl_c(playground):
     url, process = playground
     process.send_signal(signal.SIGINT)
