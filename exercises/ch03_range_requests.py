@@ -172,10 +172,7 @@ def parse_range(header: str | None, size: int) -> RangeResult:
     satisfiable (§14.1.2: a non-zero suffix is the one satisfiable form) but 206 cannot express zero
     bytes, so it is ("ignore", []): the whole, empty representation with 200.
     """
-    # TODO: return RangeResult("ignore", []) for no header, another unit or invalid syntax;
-    # split the range-set at commas, turn each range-spec into an inclusive (first, last) pair
-    # (clamped to the file), drop the unsatisfiable ones -> RangeResult("unsatisfiable", []) if none is left;
-    # apply the guards, then coalesce overlapping or adjacent ranges, keeping request order.
+    # TODO: decide what the Range header asks of a `size` byte representation, as a RangeResult.
     # parse_range("bytes=-500", 10000) -> ("ranges", [(9500, 9999)])
     raise NotImplementedError
 
@@ -192,15 +189,14 @@ def send_blob(request: Request, blob: Blob) -> Response:
         Range: bytes=5000-   -> 416, Content-Range: bytes */4096, no body
         Range with 2+ ranges -> byteranges_response(blob, ranges) (exercise 3.3)
     Every answer carries Accept-Ranges: bytes, ETag: blob.etag, Last-Modified: blob.last_modified_http
-    and Content-Type: blob.media_type.  Use parse_range (3.1).
+    and Content-Type: blob.media_type.
     If-Range: the Range applies only if its value is blob.etag or the Last-Modified date; anything else
     (a weak W/"..." tag, another tag or date) -> 200 with the whole blob.
     Only GET applies Range (§14.2): a POST with Range gets the same as without.  HEAD gets the headers a
-    GET would get, with no body.  The body is read with read_range(), never more than the range.
+    GET would get, with no body.  No more of the blob is read than the range that is sent.
     """
-    # TODO: build the headers every answer carries, check If-Range, call parse_range(), then answer
-    # 416 (Content-Range: bytes */size), 206 (Content-Range: bytes first-last/size) or 200, streaming
-    # read_range(blob, first, last).  Range: bytes=0-99 on 4096 bytes -> 206, Content-Range: bytes 0-99/4096
+    # TODO: answer 200, 206 or 416 for `blob`, as its Range and If-Range headers ask.
+    # Range: bytes=0-99 on 4096 bytes -> 206, Content-Range: bytes 0-99/4096, the first 100 bytes
     raise NotImplementedError
 
 
@@ -225,11 +221,10 @@ def byteranges_response(blob: Blob, ranges: list[tuple[int, int]]) -> Response:
         \\r\\n
         <bytes 100-104>\\r\\n
         --3d6b6a416f9b5--\\r\\n
-    The boundary is random (it must not occur in the data).  The parts are streamed with read_range().
+    The boundary is random (it must not occur in the data).  Each part's bytes are read only as they are sent.
     """
-    # TODO: pick a random boundary; for each range yield its part head (Content-Type, Content-Range),
-    # its bytes from read_range() and b"\r\n"; end with the closing delimiter --boundary--.
-    # Count the bytes first to send an exact Content-Length.  [(0, 9), (100, 104)] -> 2 parts, 206
+    # TODO: build the 206 whose multipart/byteranges body holds one part per range, in order.
+    # [(0, 9), (100, 104)] of 4096 bytes -> 206, 2 parts: Content-Range: bytes 0-9/4096, then bytes 100-104/4096
     raise NotImplementedError
 
 
@@ -279,10 +274,9 @@ def download(
     Another 4xx status raises httpx.HTTPStatusError at once.
     When .part is complete it is checked against `sha256` (hex) if given, else against the server's
     `Repr-Digest: sha-256=:<base64>:` if it sent one; a mismatch deletes .part and raises ValueError.
-    Then .part becomes `dest` (os.replace), so `dest` never holds a partial or corrupt file.
+    Then .part is renamed to `dest` in one step, so `dest` never holds a partial or corrupt file.
     on_progress(bytes in .part, total size or None) is called after every chunk written.
     """
-    # TODO: loop: send Range: bytes=<size of .part>- and If-Range: <validator> when resuming; append a
-    # 206 body, restart on a 200, retry broken connections and 5xx with growing sleeps, and at the end
-    # verify the sha256 and os.replace(.part, dest).  A cut at byte 300000 -> next Range: bytes=300000-
+    # TODO: download `url` to `dest`, carrying on where a broken attempt stopped; return the sha256.
+    # The connection breaks at byte 300000 -> the next request asks for Range: bytes=300000-
     raise NotImplementedError

@@ -139,8 +139,8 @@ def sensor_report(
         0,18.0
         1,18.7
         2,19.4
-    The version below sends the right rows, but the whole server freezes until the last one: sensor.read()
-    blocks, and inside an `async def` generator it blocks the event loop, which serves every request.
+    The version below sends the right rows, but the whole server freezes until the last one: every other
+    request waits as long as the readings take.
 
         async def rows():
             yield "n,celsius\n"
@@ -149,9 +149,8 @@ def sensor_report(
 
         return StreamingResponse(rows(), media_type="text/csv")
     """
-    # TODO: keep the rows, move the blocking read off the event loop: make rows() a plain `def` generator
-    # (Starlette runs each of its steps in a worker thread), or keep it `async def` and write
-    # `celsius = await run_in_threadpool(sensor.read, n)`.
+    # TODO: send the same rows, and keep answering other requests while the sensor is read.
+    # GET /report?count=3 -> n,celsius / 0,18.0 / 1,18.7 / 2,19.4; a GET sent meanwhile is answered at once
     raise NotImplementedError
 
 
@@ -172,13 +171,10 @@ def export_audit(audit: AuditLog = Depends(audit_log)) -> Response:
     If it fails after k events, the 200 went out long ago: end the body normally with an error record.
         200 ... the k event lines, then         {"error": "export failed", "after": k}
     Never put the exception's text or a traceback in the response (it may hold host names, passwords,
-    SQL): log it with server_log.exception(...) and send the client only the words above.
+    SQL): the details, traceback included, go to server_log; the client gets only the words above.
     """
-    # TODO: events = audit.events(); take the first one with next(events, None) inside try/except Exception
-    # (on failure: server_log.exception(...), return JSONResponse({"error": "export failed"}, status_code=500)).
-    # Then return StreamingResponse(lines(), media_type="application/jsonl") over a generator lines() that
-    # yields json.dumps(event) + "\n" for the first event and the rest, counting them, inside try/except
-    # Exception (on failure: log it, yield the error record, return), and yields the end record at the end.
+    # TODO: stream the events as JSON Lines ending in the end record; a failure ends as described above.
+    # 2 events, then audit.events() fails -> 200: the 2 event lines, then {"error": "export failed", "after": 2}
     raise NotImplementedError
 
 
@@ -195,10 +191,8 @@ def read_audit(url: str) -> Iterator[dict]:
       - a body that ends, or breaks off (httpx.TransportError), before the {"end": true, ...} record.
     The end record itself is not yielded.
     """
-    # TODO: inside try/except httpx.TransportError (-> raise ExportFailed(...) from it), open
-    # `with httpx.stream("GET", url) as response:`, raise ExportFailed unless the status is 200, then for
-    # each non-empty line of response.iter_lines(): record = json.loads(line); raise ExportFailed if
-    # "error" is in it, return if "end" is in it, else yield it.  After the loop: raise ExportFailed.
+    # TODO: yield each event as it arrives, then raise ExportFailed unless the export arrived whole.
+    # 3 event lines, then {"error": "export failed", "after": 3} -> yields the 3 events, then raises ExportFailed
     raise NotImplementedError
 
 
@@ -215,8 +209,8 @@ def follow_ticks(store: TickStore = Depends(tick_store)) -> StreamingResponse:
     Each request opens one cursor (store.open_cursor()); it must be closed within a second of the client
     disconnecting -- an open cursor holds a connection on the database server, and clients leave all
     the time -- and the server must go on answering other requests meanwhile.
-    The version below looks right but leaks: Starlette runs a plain generator's steps in worker threads,
-    and when the client leaves it just stops asking for more; the `finally` waits for the garbage collector.
+    The version below looks right but leaks: when the client leaves, its `finally` (and so cursor.close())
+    runs only once the garbage collector gets to it -- seconds, or hours, later.
 
         def lines():
             cursor = store.open_cursor()
@@ -229,8 +223,8 @@ def follow_ticks(store: TickStore = Depends(tick_store)) -> StreamingResponse:
 
         return StreamingResponse(lines(), media_type="text/plain")
     """
-    # TODO: make lines() an `async def` generator -- Starlette cancels it when the client leaves, so its
-    # `finally` runs at once -- and, since fetch() blocks, call it as `await run_in_threadpool(cursor.fetch)`.
+    # TODO: stream the ticks until the client leaves, and close the cursor as soon as it does.
+    # GET /ticks -> 1,10037 / 2,10074 / ...; the client disconnects -> store.open_cursors back to 0 within 1 s
     raise NotImplementedError
 
 
@@ -319,17 +313,13 @@ async def relay_feed(feed: Feed = Depends(feed_source)) -> StreamingResponse:
         {"n":1,"kind":"reading","value":919}
         {"n":2,"kind":"reading","value":838}
         ...                every record the feed publishes, in order, each exactly once, then the end.
-    The feed runs as its own task and publishes into an asyncio.Queue(maxsize=RELAY_QUEUE_SIZE); the
-    response streams from the queue.  A slow client fills the queue, and a full queue makes publish()
-    wait: the feed never runs more than RELAY_QUEUE_SIZE records ahead of what was sent.
+    A slow client holds the feed back: its publish() calls wait, so the feed never runs more than
+    RELAY_QUEUE_SIZE records ahead of what was sent.
     If the feed raises, the records before the error are sent and then the stream breaks off (no clean
-    end); when the stream ends or the client goes away, the feed's task is cancelled, never left running.
+    end); when the stream ends or the client goes away, the feed is cancelled, never left running.
     """
-    # TODO: make queue = asyncio.Queue(maxsize=RELAY_QUEUE_SIZE).  Write produce(): await feed(queue.put),
-    # then put None (the end); if the feed raises, put the exception instead.  Write an async generator
-    # that starts produce() with asyncio.create_task, gets items until None (raising an exception it
-    # gets), yields the records, and cancels the task in a finally; return it in a StreamingResponse
-    # with media_type "application/jsonl".
+    # TODO: send every record the feed publishes, in order, at the client's pace.
+    # A feed that publishes b'{"n":1}\n' and b'{"n":2}\n', then returns -> 200, body b'{"n":1}\n{"n":2}\n'
     raise NotImplementedError
 
 
@@ -347,9 +337,8 @@ def download(path: str, root: Path = Depends(files_root)) -> FileResponse:
             ->  404 {"detail":"Not Found"}, the same body for all of them
     A symlink inside root is followed when it leads to a file inside root too.
     """
-    # TODO: resolve the root and (root / path) with strict=True (it follows symlinks and raises when
-    # nothing is there: catch OSError and ValueError); answer raise HTTPException(404) unless the result
-    # is_relative_to the resolved root and is_file(); otherwise return FileResponse(result).
+    # TODO: send the regular file that `path` names under `root`; 404 for anything else.
+    # "docs/report 2024.csv" -> 200 with that file's bytes;  "../secret.txt" -> 404 {"detail":"Not Found"}
     raise NotImplementedError
 
 
@@ -360,13 +349,12 @@ async def export_slot(slots: ExportSlots = Depends(export_slots)) -> AsyncIterat
     """Dependency with yield: hold one of the `slots.limit` export slots for the whole response, or refuse.
 
     All slots in use -> raise HTTPException 503 with the header Retry-After: 5 (RETRY_AFTER_SECONDS),
-    at once: never wait for a slot.  Otherwise take one (slots.in_use += 1), yield, and give it back
-    after the yield -- FastAPI runs that code once the response is over -- however it ended: the
-    stream finished, the export failed, or the client went away.
+    at once: never wait for a slot.  Otherwise take one (slots.in_use goes up by one), hold it until the
+    response is over, then give it back (down by one) however it ended: the stream finished, the export
+    failed, or the client went away.
     """
-    # TODO: if slots.in_use >= slots.limit, raise HTTPException(503, ..., headers={"Retry-After":
-    # str(RETRY_AFTER_SECONDS)}); otherwise slots.in_use += 1, then yield inside try/finally and
-    # give the slot back (slots.in_use -= 1) in the finally.
+    # TODO: hold one export slot for the whole response, or refuse at once when none is free.
+    # limit=2, in_use=2 -> 503 with Retry-After: 5;  in_use=0 -> 1 while the response streams, 0 after it
     raise NotImplementedError
 
 
@@ -383,6 +371,6 @@ async def export_report(
     at once, without starting its rows.  Once one of the running exports ends, fails or loses its
     client, the next request gets in.
     """
-    # TODO: return a StreamingResponse over `rows`, media_type "text/csv"; export_slot holds the slot
-    # (keep Depends' default scope, so FastAPI gives it back only after the response).
+    # TODO: send the lines of `rows` as the CSV report (holding the slot is export_slot's job).
+    # GET /export.csv -> 200, Content-Type: text/csv; charset=utf-8, "month,orders,revenue_cents", ...
     raise NotImplementedError

@@ -30,7 +30,7 @@ def byte_range_chunks(path, start, end, chunk_size=64 * 1024):
     The same numbers as an HTTP range: `Range: bytes=0-99` is the first 100 bytes, so
     byte_range_chunks(path, 0, 99) yields 100 bytes and (path, 100, 199) the next 100.
     A 10000 byte file, start=1000, end=9999, chunk_size=4096 -> 3 chunks: 4096, 4096, 808 bytes.
-    The file is read from `start` on (seek there first) and never past `end`.
+    Nothing before `start` is read, and nothing past `end`.
     An `end` past the end of the file stops at the end of the file; a `start` at or past it yields nothing.
     start < 0, end < start or chunk_size <= 0 -> ValueError.
     Nothing is opened before the first next(); the file is closed when the loop ends
@@ -55,11 +55,11 @@ def csv_rows(conn, query="SELECT * FROM orders ORDER BY id"):
     """Yield the result of `query` on the sqlite3 connection `conn` as CSV, one UTF-8 encoded line per item.
 
     The first line is the header (the column names), then one line per row, in the query's order.
-    The csv module does the quoting: a value holding a comma, a double quote or a newline is
+    Values are quoted the standard CSV way: a value holding a comma, a double quote or a newline is
     wrapped in double quotes ('Smith, John' -> b'"Smith, John"'), and NULL becomes an empty field.
     A table orders(id, customer) holding (1, 'Ada'), (2, 'Smith, John') ->
     b'id,customer\\r\\n', b'1,Ada\\r\\n', b'2,"Smith, John"\\r\\n'.
-    Rows are fetched one at a time: memory stays flat however many rows the query returns.
+    Memory stays flat however many rows the query returns: no more than one row is held at a time.
     """
     cursor = conn.execute(query)
     try:
@@ -104,8 +104,8 @@ async def aiter_file(path, chunk_size=64 * 1024):
     """An async generator: yield the file at `path` in pieces of `chunk_size` bytes without blocking the event loop.
 
     `async for chunk in aiter_file(path, 1024 * 1024)` gives the same chunks as file_chunks (1.1),
-    but each open() and read() runs in a worker thread, so while the disk (or a slow pipe)
-    makes a read wait, other coroutines keep running.  An empty file yields nothing.
+    but while the disk (or a slow pipe) makes an open() or a read() wait, other coroutines
+    keep running.  An empty file yields nothing.
     chunk_size <= 0 -> ValueError.  The file is closed when the loop ends and on aclose().
     """
     if chunk_size <= 0:

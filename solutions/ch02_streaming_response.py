@@ -89,7 +89,7 @@ def export_orders_csv(db: sqlite3.Connection = Depends(orders_connection)) -> St
         2,2025-01-01T00:00:38Z,Chloé Lovelace,Keyboard,leave at the door,3,14997,refunded
         ...
     The header row comes first, even for an empty table.  Values with commas, quotes or line breaks are
-    quoted as the csv module does.  Memory stays flat however many rows there are.
+    quoted the standard CSV way, as in 1.3.  Memory stays flat however many rows there are.
     """
     rows = db.execute("SELECT * FROM orders ORDER BY id")
 

@@ -259,11 +259,11 @@ def send_blob(request: Request, blob: Blob) -> Response:
         Range: bytes=5000-   -> 416, Content-Range: bytes */4096, no body
         Range with 2+ ranges -> byteranges_response(blob, ranges) (exercise 3.3)
     Every answer carries Accept-Ranges: bytes, ETag: blob.etag, Last-Modified: blob.last_modified_http
-    and Content-Type: blob.media_type.  Use parse_range (3.1).
+    and Content-Type: blob.media_type.
     If-Range: the Range applies only if its value is blob.etag or the Last-Modified date; anything else
     (a weak W/"..." tag, another tag or date) -> 200 with the whole blob.
     Only GET applies Range (§14.2): a POST with Range gets the same as without.  HEAD gets the headers a
-    GET would get, with no body.  The body is read with read_range(), never more than the range.
+    GET would get, with no body.  No more of the blob is read than the range that is sent.
     """
 
     def if_range_matches(value: str, blob: Blob) -> bool:
@@ -332,7 +332,7 @@ def byteranges_response(blob: Blob, ranges: list[tuple[int, int]]) -> Response:
         \\r\\n
         <bytes 100-104>\\r\\n
         --3d6b6a416f9b5--\\r\\n
-    The boundary is random (it must not occur in the data).  The parts are streamed with read_range().
+    The boundary is random (it must not occur in the data).  Each part's bytes are read only as they are sent.
     """
     boundary = secrets.token_hex(16)
     heads = [
@@ -408,7 +408,7 @@ def download(
     Another 4xx status raises httpx.HTTPStatusError at once.
     When .part is complete it is checked against `sha256` (hex) if given, else against the server's
     `Repr-Digest: sha-256=:<base64>:` if it sent one; a mismatch deletes .part and raises ValueError.
-    Then .part becomes `dest` (os.replace), so `dest` never holds a partial or corrupt file.
+    Then .part is renamed to `dest` in one step, so `dest` never holds a partial or corrupt file.
     on_progress(bytes in .part, total size or None) is called after every chunk written.
     """
     dest = Path(dest)

@@ -139,8 +139,8 @@ def sensor_report(
         0,18.0
         1,18.7
         2,19.4
-    The version below sends the right rows, but the whole server freezes until the last one: sensor.read()
-    blocks, and inside an `async def` generator it blocks the event loop, which serves every request.
+    The version below sends the right rows, but the whole server freezes until the last one: every other
+    request waits as long as the readings take.
 
         async def rows():
             yield "n,celsius\n"
@@ -174,7 +174,7 @@ def export_audit(audit: AuditLog = Depends(audit_log)) -> Response:
     If it fails after k events, the 200 went out long ago: end the body normally with an error record.
         200 ... the k event lines, then         {"error": "export failed", "after": k}
     Never put the exception's text or a traceback in the response (it may hold host names, passwords,
-    SQL): log it with server_log.exception(...) and send the client only the words above.
+    SQL): the details, traceback included, go to server_log; the client gets only the words above.
     """
     events = audit.events()
     try:
@@ -245,8 +245,8 @@ def follow_ticks(store: TickStore = Depends(tick_store)) -> StreamingResponse:
     Each request opens one cursor (store.open_cursor()); it must be closed within a second of the client
     disconnecting -- an open cursor holds a connection on the database server, and clients leave all
     the time -- and the server must go on answering other requests meanwhile.
-    The version below looks right but leaks: Starlette runs a plain generator's steps in worker threads,
-    and when the client leaves it just stops asking for more; the `finally` waits for the garbage collector.
+    The version below looks right but leaks: when the client leaves, its `finally` (and so cursor.close())
+    runs only once the garbage collector gets to it -- seconds, or hours, later.
 
         def lines():
             cursor = store.open_cursor()
@@ -356,11 +356,10 @@ async def relay_feed(feed: Feed = Depends(feed_source)) -> StreamingResponse:
         {"n":1,"kind":"reading","value":919}
         {"n":2,"kind":"reading","value":838}
         ...                every record the feed publishes, in order, each exactly once, then the end.
-    The feed runs as its own task and publishes into an asyncio.Queue(maxsize=RELAY_QUEUE_SIZE); the
-    response streams from the queue.  A slow client fills the queue, and a full queue makes publish()
-    wait: the feed never runs more than RELAY_QUEUE_SIZE records ahead of what was sent.
+    A slow client holds the feed back: its publish() calls wait, so the feed never runs more than
+    RELAY_QUEUE_SIZE records ahead of what was sent.
     If the feed raises, the records before the error are sent and then the stream breaks off (no clean
-    end); when the stream ends or the client goes away, the feed's task is cancelled, never left running.
+    end); when the stream ends or the client goes away, the feed is cancelled, never left running.
     """
     queue: asyncio.Queue[bytes | Exception | None] = asyncio.Queue(maxsize=RELAY_QUEUE_SIZE)
 
@@ -416,9 +415,9 @@ async def export_slot(slots: ExportSlots = Depends(export_slots)) -> AsyncIterat
     """Dependency with yield: hold one of the `slots.limit` export slots for the whole response, or refuse.
 
     All slots in use -> raise HTTPException 503 with the header Retry-After: 5 (RETRY_AFTER_SECONDS),
-    at once: never wait for a slot.  Otherwise take one (slots.in_use += 1), yield, and give it back
-    after the yield -- FastAPI runs that code once the response is over -- however it ended: the
-    stream finished, the export failed, or the client went away.
+    at once: never wait for a slot.  Otherwise take one (slots.in_use goes up by one), hold it until the
+    response is over, then give it back (down by one) however it ended: the stream finished, the export
+    failed, or the client went away.
     """
     if slots.in_use >= slots.limit:
         raise HTTPException(

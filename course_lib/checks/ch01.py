@@ -617,9 +617,9 @@ def _expect_orders(lines: list[bytes]) -> None:
         "A cursor is itself an iterator: `for row in conn.execute(query):` fetches one row at a time, while "
         "fetchall() builds a list of every row first. The column names are in `cursor.description`, one "
         "tuple per column, the name first.",
-        "csv.writer needs a file to write to: give it an io.StringIO. After each writerow(), take the text "
-        "with getvalue(), empty the buffer with seek(0) and truncate(), and yield the text encoded to UTF-8. "
-        "The writer does all the quoting, and writes None (NULL) as an empty field.",
+        "Let the csv module do the quoting: csv.writer needs a file to write to, so give it an io.StringIO. "
+        "After each writerow(), take the text with getvalue(), empty the buffer with seek(0) and truncate(), "
+        "and yield the text encoded to UTF-8. The writer writes None (NULL) as an empty field.",
         "Nearly the answer:\n"
         "    cursor = conn.execute(query)\n"
         "    buffer = io.StringIO()\n"

@@ -368,13 +368,14 @@ def expect_ok(response: httpx.Response, what: str, advice: str) -> None:
     module=MODULE,
     function="export_orders_csv",
     hints=[
-        "Return the StreamingResponse at once and let a generator do the work: run the query, then yield the "
-        "CSV a batch of rows at a time. csv.writer needs a file, so give it an io.StringIO and empty it after "
-        "every yield. Nothing may collect every row: no fetchall(), no list of lines, no ''.join() of the body.",
-        "Inside the generator: write the header from cursor.description; then `while batch := rows.fetchmany(1000):` "
-        "writer.writerows(batch); yield buffer.getvalue(); buffer.seek(0); buffer.truncate(). Return "
-        "StreamingResponse(gen(), media_type=\"text/csv\", headers={\"Content-Disposition\": "
-        "'attachment; filename=\"orders.csv\"'}).",
+        "Return a StreamingResponse at once and let a generator do the work: run the query, then yield the "
+        "CSV a batch of rows at a time, while the rows are read. Nothing may collect every row: no fetchall(), "
+        "no list of lines, no ''.join() of the body.",
+        "Let the csv module do the quoting: csv.writer needs a file, so give it an io.StringIO and empty it after "
+        "every yield. Inside the generator: write the header from cursor.description; then "
+        "`while batch := rows.fetchmany(1000):` writer.writerows(batch); yield buffer.getvalue(); buffer.seek(0); "
+        "buffer.truncate(). media_type=\"text/csv\", and a Content-Disposition: attachment header makes it a "
+        "download.",
         "Nearly the answer:\n"
         '    rows = db.execute("SELECT * FROM orders ORDER BY id")\n'
         "    def csv_chunks():\n"
@@ -387,6 +388,8 @@ def expect_ok(response: httpx.Response, what: str, advice: str) -> None:
         "            buffer.seek(0)\n"
         "            buffer.truncate()\n"
         "        yield buffer.getvalue()\n"
+        "    return StreamingResponse(csv_chunks(), media_type=\"text/csv\",\n"
+        "                             headers={\"Content-Disposition\": 'attachment; filename=\"orders.csv\"'})\n"
         "Docs: https://fastapi.tiangolo.com/advanced/custom-response/#streamingresponse",
     ],
 )
@@ -705,9 +708,10 @@ def json_array_items(texts: Iterable[str], what: str) -> Iterator[Any]:
     hints=[
         "A JSON array is '[' + elements joined by ',' + ']'. Streamed, that means: yield '[' first, then each "
         "element with a comma in front of all but the first, then ']'. The brackets must come even when "
-        "there are no rows: the body of limit=0 is []. Yield batches (fetchmany(1000)) rather than one element "
-        "at a time.",
-        "Order(**row).model_dump_json() turns a row into its JSON object. Keep a flag `first`: for each batch, "
+        "there are no rows: the body of limit=0 is [].",
+        "Query with \"SELECT * FROM orders ORDER BY id LIMIT ?\" and yield batches (rows.fetchmany(1000)) "
+        "rather than one element at a time. Order(**row).model_dump_json() turns a row into its JSON object. "
+        "Keep a flag `first`: for each batch, "
         "join the objects with ',' and yield the joined text, with a ',' in front unless it is the first batch. "
         "Return StreamingResponse(gen(), media_type=\"application/json\").",
         "Nearly the answer:\n"
@@ -1019,12 +1023,14 @@ def jsonl_app(body: bytes, progress: list[int]) -> Starlette:
     module=MODULE,
     function="revenue_by_status",
     hints=[
-        "response.json(), .text and .content all wait for the whole body and hold it in memory. Open the "
-        "request with `with httpx.stream(\"GET\", url) as response:` and read it with response.iter_lines(), "
-        "which hands you one line at a time, however the chunks cut them.",
-        "Check the status before reading (response.raise_for_status()). For each non-empty line, json.loads() "
-        "it and add its price_cents to a dict keyed by status. Count the orders since the last report and "
-        "call on_progress(count) every 1000, and once more at the end for the rest.",
+        "response.json(), .text and .content all wait for the whole body and hold it in memory. httpx can "
+        "instead hand you the body while it arrives, if you open the request as a stream, and JSON Lines can "
+        "be parsed a line at a time.",
+        "Open the request with `with httpx.stream(\"GET\", url) as response:`, check the status before reading "
+        "(response.raise_for_status()), and read response.iter_lines(), which hands you one line at a time, "
+        "however the chunks cut them. For each non-empty line, json.loads() it and add its price_cents to a "
+        "dict keyed by status. Count the orders since the last report and call on_progress(count) every 1000, "
+        "and once more at the end for the rest.",
         "Nearly the answer:\n"
         "    totals, pending = {}, 0\n"
         "    with httpx.stream(\"GET\", url) as response:\n"

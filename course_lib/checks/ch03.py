@@ -131,16 +131,19 @@ def _normal(result: Any) -> tuple[str, list[tuple[int, int]]] | None:
     module=MODULE,
     function="parse_range",
     hints=[
-        "Work in three steps. Split `unit=range-set` at the first '='; anything but a case-insensitive "
-        "'bytes' unit -> ('ignore', []). Split the range-set at commas and match each part with "
-        "re.fullmatch(r'([0-9]+)-([0-9]*)') or r'-([0-9]+)'; any part that matches neither, or last < first, "
-        "makes the whole header invalid -> ('ignore', []).",
-        "Turn each part into (first, last) for this size: 'a-' -> (a, size-1); '-n' -> (max(size-n, 0), size-1) "
-        "if n > 0; 'a-b' -> (a, min(b, size-1)); skip those with first >= size. None left -> unsatisfiable. "
-        "Then the guards (over 50 specs, a byte in 3+ ranges, over 10 unsorted) and finally merge ranges that "
-        "overlap or touch, keeping the request order.",
-        "Careful with the edges: int() accepts '+5', '1_0' and non-ASCII digits, and refuses 5000 digits; "
-        "on an empty file only a non-zero suffix is satisfiable (there is nothing to send: 200). "
+        "Work in steps, and answer ('ignore', []) as soon as something is off (no header, another unit, bad "
+        "syntax): check the unit, split the range-set at commas, turn each range-spec into an inclusive "
+        "(first, last) pair clamped to the file, drop the unsatisfiable ones (none left -> unsatisfiable), "
+        "apply the guards, then merge.",
+        "Split `unit=range-set` at the first '='; the unit must be 'bytes', in any case. Match each part with "
+        "re.fullmatch(r'([0-9]+)-([0-9]*)') or r'-([0-9]+)'; a part that matches neither, or last < first, makes "
+        "the whole header invalid. Then for this size: 'a-' -> (a, size-1); '-n' -> (max(size-n, 0), size-1) "
+        "if n > 0; 'a-b' -> (a, min(b, size-1)); skip those with first >= size.",
+        "The guards: over MAX_RANGES specs, a byte in 3+ ranges, over MAX_UNSORTED ranges out of ascending order "
+        "-> ignore. Then merge ranges that overlap or touch (first <= other_last + 1 and other_first <= last + 1), "
+        "each merged range taking the place of its earliest member, so request order is kept. Careful with the "
+        "edges: int() accepts '+5', '1_0' and non-ASCII digits, and refuses 5000 digits; on an empty file only a "
+        "non-zero suffix is satisfiable (there is nothing to send: 200). "
         f"Docs: {RFC}#section-14.1.2",
     ],
 )
@@ -461,7 +464,7 @@ SMALL = 4096
     function="send_blob",
     hints=[
         "Build the headers every answer carries first (Accept-Ranges, ETag, Last-Modified). Then decide: "
-        "only a GET (or HEAD) whose If-Range is absent or matches looks at Range; parse_range() says "
+        "only a GET (or HEAD) whose If-Range is absent or matches looks at Range; parse_range() (3.1) says "
         "ignore -> 200 whole, unsatisfiable -> 416 with Content-Range: bytes */size, ranges -> 206.",
         "If-Range holds either an entity tag or a date. A value starting with W/ never matches; one starting "
         "with a double quote must equal blob.etag; otherwise parse it with email.utils.parsedate_to_datetime "
@@ -470,7 +473,10 @@ SMALL = 4096
         "The 206 itself: headers['Content-Range'] = f'bytes {first}-{last}/{blob.size}', "
         "headers['Content-Length'] = str(last - first + 1), then "
         "StreamingResponse(read_range(blob, first, last), status_code=206, headers=headers, "
-        f"media_type=blob.media_type). Docs: {RFC}#name-206-partial-content",
+        "media_type=blob.media_type). The 200 is the same with first, last = 0, blob.size - 1 and no "
+        "Content-Range; two or more ranges go to byteranges_response(blob, ranges) (3.3), with the headers "
+        "every answer carries added. "
+        f"Docs: {RFC}#name-206-partial-content",
     ],
 )
 def check_send_blob(send_blob, ctx) -> str:

@@ -665,7 +665,8 @@ def check_client(module: Any, ctx) -> str:
         "In export_audit: events = audit.events(); try: first = next(events, None) / except Exception: "
         "server_log.exception(...); return JSONResponse({\"error\": \"export failed\"}, status_code=500). In its "
         "generator, wrap the loop in try/except Exception: yield {\"error\": \"export failed\", \"after\": sent} "
-        "and return; after the loop, yield {\"end\": True, \"count\": sent}. In read_audit, raise ExportFailed for "
+        "and return; after the loop, yield {\"end\": True, \"count\": sent}; return "
+        "StreamingResponse(lines(), media_type=\"application/jsonl\"). In read_audit, raise ExportFailed for "
         "a status other than 200, an \"error\" record, an httpx.TransportError, and a body that ends without "
         "the end record.",
         "Nearly the answer (the generator of export_audit, then the heart of read_audit):\n"

@@ -278,11 +278,13 @@ def records_size(count: int) -> str:
     module=MODULE,
     function="relay_feed",
     hints=[
-        "The feed pushes: it calls `await publish(record)` for every record, so you cannot loop over it. Give it "
-        "the put of an asyncio.Queue(maxsize=RELAY_QUEUE_SIZE) as its publish and run it as its own task with "
-        "asyncio.create_task(); the response streams what it takes out of the queue. A full queue makes put() "
-        "wait: that wait is what holds the feed back while the client is slow. A Queue() without maxsize never "
-        "waits, so the feed keeps everything the client has not taken in memory.",
+        "The feed pushes: it calls `await publish(record)` for every record, so you cannot loop over it. Run it "
+        "on its own, publishing into a buffer of at most RELAY_QUEUE_SIZE records, and let the response stream "
+        "what it takes out of that buffer. A full buffer must make publish() wait: that wait is what holds the "
+        "feed back while the client is slow.",
+        "The buffer is an asyncio.Queue(maxsize=RELAY_QUEUE_SIZE): give the feed queue.put as its publish and "
+        "run it as its own task with asyncio.create_task(). A Queue() without maxsize never waits, so the feed "
+        "keeps everything the client has not taken in memory. "
         "Three endings to handle. The feed returns: put a marker (None) so the reader knows it is over. The feed "
         "raises: catch the exception in the task and put it in the queue; the reader raises it, which breaks the "
         "response off so the client sees a failure, not an end. The client leaves (or the stream ends): in the "

@@ -17,8 +17,8 @@ def file_chunks(path, chunk_size=1024 * 1024):
     Nothing is opened before the first next(); the file is closed when the loop ends,
     when the generator is closed early, and when an error interrupts it.
     """
-    # TODO: refuse a chunk_size that is not positive, then open the file in binary mode
-    # and yield one read(chunk_size) at a time until read() returns b"".
+    # TODO: yield the bytes of the file at `path`, chunk_size at a time.
+    # A file holding b"0123456789", chunk_size=4 -> b"0123", b"4567", b"89"
     raise NotImplementedError
 
 
@@ -28,14 +28,14 @@ def byte_range_chunks(path, start, end, chunk_size=64 * 1024):
     The same numbers as an HTTP range: `Range: bytes=0-99` is the first 100 bytes, so
     byte_range_chunks(path, 0, 99) yields 100 bytes and (path, 100, 199) the next 100.
     A 10000 byte file, start=1000, end=9999, chunk_size=4096 -> 3 chunks: 4096, 4096, 808 bytes.
-    The file is read from `start` on (seek there first) and never past `end`.
+    Nothing before `start` is read, and nothing past `end`.
     An `end` past the end of the file stops at the end of the file; a `start` at or past it yields nothing.
     start < 0, end < start or chunk_size <= 0 -> ValueError.
     Nothing is opened before the first next(); the file is closed when the loop ends
     and when the generator is closed early.
     """
-    # TODO: refuse bad arguments (see above), open the file in binary mode, seek(start), and
-    # read at most min(chunk_size, bytes still wanted) per step until end is reached or read() returns b"".
+    # TODO: yield bytes start..end of the file (both included), at most chunk_size at a time.
+    # A file holding b"0123456789", start=2, end=7, chunk_size=4 -> b"2345", b"67"
     raise NotImplementedError
 
 
@@ -43,14 +43,14 @@ def csv_rows(conn, query="SELECT * FROM orders ORDER BY id"):
     """Yield the result of `query` on the sqlite3 connection `conn` as CSV, one UTF-8 encoded line per item.
 
     The first line is the header (the column names), then one line per row, in the query's order.
-    The csv module does the quoting: a value holding a comma, a double quote or a newline is
+    Values are quoted the standard CSV way: a value holding a comma, a double quote or a newline is
     wrapped in double quotes ('Smith, John' -> b'"Smith, John"'), and NULL becomes an empty field.
     A table orders(id, customer) holding (1, 'Ada'), (2, 'Smith, John') ->
     b'id,customer\\r\\n', b'1,Ada\\r\\n', b'2,"Smith, John"\\r\\n'.
-    Rows are fetched one at a time: memory stays flat however many rows the query returns.
+    Memory stays flat however many rows the query returns: no more than one row is held at a time.
     """
-    # TODO: run the query, write the column names (cursor.description) and then each row with a
-    # csv.writer into an io.StringIO, and yield what one writerow() wrote, encoded to UTF-8.
+    # TODO: yield the header line, then one CSV line per row of the query, each encoded to UTF-8.
+    # orders(id, customer) holding (1, 'Ada'), (2, NULL) -> b'id,customer\r\n', b'1,Ada\r\n', b'2,\r\n'
     raise NotImplementedError
 
 
@@ -63,8 +63,8 @@ def rechunk(chunks, size=64 * 1024):
     Lazy: it takes from `chunks` only what the next piece needs, so it works on an endless input.
     size <= 0 -> ValueError.
     """
-    # TODO: refuse a size that is not positive; add each input to a bytearray, yield size-byte pieces
-    # while it holds enough, and at the end yield what is left if anything is.
+    # TODO: yield the same bytes again in pieces of exactly `size` bytes; only the last may be shorter.
+    # [b"ab", b"cde", b"f"] with size=4 -> b"abcd", b"ef"
     raise NotImplementedError
 
 
@@ -72,10 +72,10 @@ async def aiter_file(path, chunk_size=64 * 1024):
     """An async generator: yield the file at `path` in pieces of `chunk_size` bytes without blocking the event loop.
 
     `async for chunk in aiter_file(path, 1024 * 1024)` gives the same chunks as file_chunks (1.1),
-    but each open() and read() runs in a worker thread, so while the disk (or a slow pipe)
-    makes a read wait, other coroutines keep running.  An empty file yields nothing.
+    but while the disk (or a slow pipe) makes an open() or a read() wait, other coroutines
+    keep running.  An empty file yields nothing.
     chunk_size <= 0 -> ValueError.  The file is closed when the loop ends and on aclose().
     """
-    # TODO: refuse a chunk_size that is not positive, then open the file and read each chunk with
-    # `await asyncio.to_thread(...)`, yielding chunks until read() returns b""; close the file at the end.
+    # TODO: yield the same chunks as file_chunks (1.1), letting other coroutines run while the file is read.
+    # A file holding b"0123456789", chunk_size=4 -> b"0123", b"4567", b"89"
     raise NotImplementedError

@@ -89,12 +89,10 @@ def export_orders_csv(db: sqlite3.Connection = Depends(orders_connection)) -> St
         2,2025-01-01T00:00:38Z,Chloé Lovelace,Keyboard,leave at the door,3,14997,refunded
         ...
     The header row comes first, even for an empty table.  Values with commas, quotes or line breaks are
-    quoted as the csv module does.  Memory stays flat however many rows there are.
+    quoted the standard CSV way, as in 1.3.  Memory stays flat however many rows there are.
     """
-    # TODO: run the query (SELECT * FROM orders ORDER BY id), then return a StreamingResponse over a
-    # generator that yields the header row and then the CSV of each batch of rows (fetchmany), written
-    # with csv.writer into an io.StringIO that is emptied after every yield; media_type "text/csv" and
-    # a Content-Disposition header that makes it a download.
+    # TODO: send the whole orders table as a CSV download, header line first, while it is read.
+    # GET /orders.csv -> 200, text/csv, saved as orders.csv: "id,created,...,status", then one line per order
     raise NotImplementedError
 
 
@@ -117,8 +115,8 @@ def orders_jsonl(
     Only orders with price_cents >= min_price_cents; at most `limit` of them.
     GET /orders.jsonl?status=lost -> 422, before a single row is read.
     """
-    # TODO: build the query with ? placeholders from the filters (price_cents >= ?, status = ? when
-    # given, ORDER BY id, LIMIT ? when given) and yield Order(**row) for each row -- FastAPI does the rest.
+    # TODO: yield an Order for each order that passes the filters, in id order.
+    # status="refunded", min_price_cents=5000, limit=2 -> Order(id=2, ...), Order(id=131, ...)
     raise NotImplementedError
 
 
@@ -138,9 +136,8 @@ def orders_json_array(
     Each element is an Order as JSON; the body parses with json.loads() whatever the limit.
     Elements go out in batches of rows, while the rows are read.
     """
-    # TODO: run SELECT * FROM orders ORDER BY id LIMIT ?, then return a StreamingResponse over a generator
-    # that yields "[", each batch of Order(**row).model_dump_json() joined by commas (with a comma before
-    # every batch but the first), and "]"; media_type "application/json".
+    # TODO: send the first `limit` orders as one JSON array, streamed while the rows are read.
+    # limit=2 -> [{"id":1,...},{"id":2,...}]     limit=0 -> []
     raise NotImplementedError
 
 
@@ -162,8 +159,8 @@ async def job_progress(
     A client that reconnects with the header `Last-Event-ID: 2` gets only event 3, and steps 1 and 2
     are not run again.  `await run_step(n)` before sending event n.
     """
-    # TODO: for each step after last_event_id (or from 1) up to steps: await run_step(step), then
-    # yield ServerSentEvent(id=str(step), data=Progress(step=step, total=steps)).
+    # TODO: run the steps not done yet and send one event after each.
+    # steps=3 with Last-Event-ID: 2 -> runs step 3 only, then sends id: 3, data: {"step":3,"total":3}
     raise NotImplementedError
 
 
@@ -181,7 +178,6 @@ def revenue_by_status(url: str, on_progress: Callable[[int], object] | None = No
     `on_progress=tqdm(unit=" orders").update` shows a live progress bar.
     An error status (404, 500) raises httpx.HTTPStatusError instead of returning totals.
     """
-    # TODO: open the request with `with httpx.stream("GET", url) as response:`, raise for an error status,
-    # then json.loads() one line at a time from response.iter_lines(), adding price_cents per status and
-    # calling on_progress(count) every 1000 orders and once more for the rest.
+    # TODO: return the total price_cents per status of the orders at `url`, reporting progress as it goes.
+    # (paid, 650), (paid, 100), (shipped, 899) -> {"paid": 750, "shipped": 899}, on_progress(3) once
     raise NotImplementedError
