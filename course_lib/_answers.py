@@ -51,13 +51,21 @@ def display_path(path: Path | str) -> str:
         return str(path)
 
 
+class AnswerFileMissing(FileNotFoundError):
+    """The exercise module itself is not there (not: the module's own code could not find a file)."""
+
+
 def load_module(stem: str) -> types.ModuleType:
     """Import `<answers dir>/<stem>.py`, again whenever the file changed since the last import.
 
-    Raises FileNotFoundError for a missing module and SyntaxError for one that does not compile.
+    Raises AnswerFileMissing for a missing module and SyntaxError for one that does not compile; whatever
+    else the module raises while it runs (a FileNotFoundError of its own included) comes out as it is.
     """
     path = answers_dir() / f"{stem}.py"
-    stat = path.stat()  # FileNotFoundError says which file is missing
+    try:
+        stat = path.stat()
+    except FileNotFoundError as exc:
+        raise AnswerFileMissing(exc.errno, exc.strerror, str(path)) from None
     stamp = (stat.st_mtime_ns, stat.st_size)
     with _lock:
         cached = _cache.get(path)

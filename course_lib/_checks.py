@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import _progress
-from ._answers import answers_dir, answers_kind, display_path, load_module
+from ._answers import AnswerFileMissing, answers_dir, answers_kind, display_path, load_module
 from ._notebook import show_passed
 from ._server import LiveServer, ServerStopped, _raise_in_thread
 from ._source import function_source
@@ -230,7 +230,7 @@ def _stop_learner_threads(before: set[threading.Thread]) -> None:
 def _get_answer(ex: Exercise) -> Any:
     try:
         module = load_module(ex.module)
-    except FileNotFoundError:
+    except AnswerFileMissing:
         raise CheckFailed(
             f"✗ {_header(ex)}: {display_path(answers_dir() / (ex.module + '.py'))} is missing.\n"
             f'  next: reset("{ex.id}") brings back the exercise file',

@@ -11,13 +11,14 @@ cells or course_lib are never run.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import csv
 import dataclasses
 import json
 import os
 import re
-import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -27,19 +28,20 @@ from pathlib import Path
 
 import psutil
 
+from . import _isolation
 from ._answers import ROOT
 
 CHECK_CELL = re.compile(r"""^check\(\s*["'](\d+\.\d+)["']\s*\)\s*$""")
 ANSI = re.compile(r"(?:\x1b|#x1B)\[[0-9;]*m")  # junit XML writes ESC as "#x1B"
 MODULE_NAME = re.compile(r"ch\d\d_[a-z0-9_]+\.py")
 MAX_MODULE_BYTES = 1 << 20
-MEMORY_LIMIT = 6 << 30
 
 
 @dataclasses.dataclass
 class Limits:
     submission_seconds: float = 900.0
     cell_seconds: float = 120.0
+    sandbox: bool = True  # False only when the instructor trusts every submission (--no-sandbox)
 
 
 @dataclasses.dataclass
@@ -119,8 +121,14 @@ def _environment(work: Path) -> dict[str, str]:
     }
 
 
-def _limit_memory() -> None:  # runs in the child before exec
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+def _output_tail(path: Path, limit: int = 4000) -> str:
+    """The end of what the submission printed, read without loading all of it (it may be a flood)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, f.seek(0, os.SEEK_END) - limit))
+            return f.read().decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def _kill_tree(pid: int) -> None:
@@ -156,6 +164,8 @@ def grade_one(learner: str, submission: Path, course: Path, cells: dict, points:
         result.feedback = {i: result.reason for i in ids}
         return result
     work = Path(tempfile.mkdtemp(prefix="course-grade-"))
+    trusted = Path(tempfile.mkdtemp(prefix="course-verdict-"))  # never inside the sandbox
+    cgroup = None
     try:
         _prepare(course, exercises, work)
         command = [
@@ -163,43 +173,80 @@ def grade_one(learner: str, submission: Path, course: Path, cells: dict, points:
             f"--nbval-cell-timeout={limits.cell_seconds:g}", "-q", "-c", os.devnull, "--rootdir", str(work),
             f"--junitxml={work / 'report.xml'}", "notebooks",
         ]  # fmt: skip
-        process = subprocess.Popen(
-            command, cwd=work, env=_environment(work), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            start_new_session=True, preexec_fn=_limit_memory,
-        )  # fmt: skip
-        try:
-            output, _ = process.communicate(timeout=limits.submission_seconds)
-        except subprocess.TimeoutExpired:
-            _kill_tree(process.pid)
-            process.communicate()
-            result.reason = f"stopped after {limits.submission_seconds:g} s for the whole submission"
-        verdicts = _read_results(work / "results.jsonl")
-        report = work / "report.xml"
-        if not report.exists():
-            result.reason = result.reason or "the notebooks did not run: " + output.decode(errors="replace")[-300:]
-        else:
-            for case in ET.parse(report).getroot().iter("testcase"):
-                # nbval names a cell "Cell N" (N counts code cells) of class "notebooks.<file name>".
-                match = re.fullmatch(r"Cell (\d+)", case.get("name", ""))
-                notebook = case.get("classname", "").removeprefix("notebooks.")
-                key = (notebook, int(match.group(1))) if match else None
-                if key not in cells:
-                    continue
-                exercise_id = cells[key]
-                failed = case.find("failure") is not None or case.find("error") is not None
-                skipped = case.find("skipped") is not None
-                if not failed and not skipped:
-                    result.points[exercise_id] = float(points.get(exercise_id, 1))
-                    result.feedback[exercise_id] = verdicts.get(exercise_id, f"✓ {exercise_id} passed")
-                else:
-                    result.feedback[exercise_id] = verdicts.get(exercise_id) or _failure_text(case) or "failed"
-        for exercise_id in ids:
-            if result.feedback[exercise_id] == "not graded" and result.reason:
-                result.feedback[exercise_id] = result.reason
+        if limits.sandbox:
+            read_only = [work / name for name in ("notebooks", "course_lib", "exercises", "_course_sandbox.py",
+                                                  "sitecustomize.py")]  # fmt: skip
+            command = _isolation.sandboxed(command, work, read_only)
+            cgroup = _isolation.SubmissionCgroup()
+        with open(trusted / "output.log", "wb") as output:
+            process = subprocess.Popen(
+                command, cwd=work, env=_environment(work), stdin=subprocess.DEVNULL, stdout=output,
+                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=lambda: _isolation.limit_child(cgroup),
+            )  # fmt: skip
+            try:
+                process.wait(timeout=limits.submission_seconds)
+            except subprocess.TimeoutExpired:
+                result.reason = f"stopped after {limits.submission_seconds:g} s for the whole submission"
+            finally:
+                _kill_tree(process.pid)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                if cgroup is not None:
+                    cgroup.kill_all()
+                process.wait()
+        if process.returncode not in (0, 1) and not result.reason:  # pytest: 0 all passed, 1 some failed
+            result.reason = f"the test run did not finish normally (exit code {process.returncode}): its report " \
+                            f"is not trusted; " + _output_tail(trusted / "output.log", 200)  # fmt: skip
+        if not result.reason:
+            _read_verdicts(result, work, trusted / "output.log", cells, points)
+    except Exception as exc:  # noqa: BLE001 - one submission's trouble is that submission's zero, never the run's
+        result.points = {i: 0.0 for i in ids}
+        result.reason = f"grading failed: {type(exc).__name__}: {exc}"[:300]
     finally:
+        if cgroup is not None:
+            cgroup.remove()
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(trusted, ignore_errors=True)
+    for exercise_id in ids:
+        if result.feedback[exercise_id] == "not graded" and result.reason:
+            result.feedback[exercise_id] = result.reason
     result.seconds = time.monotonic() - started
     return result
+
+
+def _read_verdicts(result: Result, work: Path, output: Path, cells: dict, points: dict) -> None:
+    """Points from nbval's junit report; a missing or unreadable report is a zero with the reason."""
+    report = work / "report.xml"
+    if not report.exists():
+        result.reason = result.reason or "the notebooks did not run: " + _output_tail(output, 300)
+        return
+    try:
+        root = ET.parse(report).getroot()
+    except ET.ParseError as exc:
+        result.reason = result.reason or f"the test report could not be read ({exc})"
+        return
+    verdicts = _read_results(work / "results.jsonl")
+    reported = {(case.get("classname", "").removeprefix("notebooks."), case.get("name", "")) for case in
+                root.iter("testcase")}  # fmt: skip
+    missing = sorted(i for (notebook, number), i in cells.items() if (notebook, f"Cell {number}") not in reported)
+    if missing:
+        result.reason = f"the test report lacks the check cells of {', '.join(missing)}: it is not trusted"
+        return
+    for case in root.iter("testcase"):
+        # nbval names a cell "Cell N" (N counts code cells) of class "notebooks.<file name>".
+        match = re.fullmatch(r"Cell (\d+)", case.get("name", ""))
+        notebook = case.get("classname", "").removeprefix("notebooks.")
+        key = (notebook, int(match.group(1))) if match else None
+        if key not in cells:
+            continue
+        exercise_id = cells[key]
+        failed = case.find("failure") is not None or case.find("error") is not None
+        skipped = case.find("skipped") is not None
+        if not failed and not skipped:
+            result.points[exercise_id] = float(points.get(exercise_id, 1))
+            result.feedback[exercise_id] = verdicts.get(exercise_id, f"✓ {exercise_id} passed")
+        else:
+            result.feedback[exercise_id] = verdicts.get(exercise_id) or _failure_text(case) or "failed"
 
 
 def _read_results(path: Path) -> dict[str, str]:
@@ -229,6 +276,13 @@ def grade(
     started = time.monotonic()
     limits = limits or Limits()
     points = points or {}
+    problem = _isolation.sandbox_problem() if limits.sandbox else None
+    if problem:
+        raise SystemExit(
+            f"Refusing to grade: {problem}.\nEvery submission runs in a bubblewrap sandbox of its own, so that no "
+            f"learner can read the solutions or another's work, or change another's grade. To grade anyway, with "
+            f"no isolation beyond per-process limits, pass --no-sandbox (only for submissions you trust)."
+        )
     cells = check_cells(course)
     if not cells:
         raise SystemExit(f"no check cells in {course / 'notebooks'}: nothing to grade")

@@ -363,3 +363,12 @@ def test_a_thread_the_learner_started_ends_with_the_check(learner_dir):
     write_module(learner_dir, STEM, GOOD + SPINNER)
     check("1.1", quiet=True)
     assert [t.name for t in threading.enumerate() if t.name == "learner-spinner"] == []
+
+
+def test_a_file_the_module_cannot_find_is_not_a_missing_exercise_file(learner_dir):
+    write_module(learner_dir, STEM, GOOD + "\nopen('/nonexistent/answers.py').read()\n")
+    with pytest.raises(CheckFailed) as info:
+        check("1.1")
+    assert str(info.value).startswith(
+        "✗ 1.1 file_chunks raised FileNotFoundError while the exercise file was imported"
+    ), str(info.value)

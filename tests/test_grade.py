@@ -9,6 +9,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -128,3 +129,89 @@ def test_points_per_exercise_are_configurable(course, tmp_path):
     results = grade(subs, tmp_path / "out", jobs=1, course=course, points={"1.1": 3}, limits=Limits(cell_seconds=30))
     assert results[0].points["1.1"] == 3
     assert results[0].total == 3 + len(IDS) - 1
+
+
+# -- a class with hostile learners: each attack costs only the attacker's own grade ---------------------
+
+from course_lib import _isolation  # noqa: E402
+
+needs_sandbox = pytest.mark.skipif(_isolation.sandbox_problem() is not None,
+                                   reason=f"no sandbox here: {_isolation.sandbox_problem()}")  # fmt: skip
+MARKER = "course-grade-attack-marker"
+
+
+def hostile_sources(solution: str, stub: str, out: Path) -> dict[str, str]:
+    """Learner name -> exercise module.  Module-level code runs in the notebook kernel at the first check."""
+    solutions = ROOT / "solutions" / f"{STEM}.py"
+    return {
+        "a-honest": solution,
+        "b-killer": stub + "\nimport os, signal\nfor pid in [int(p) for p in os.listdir('/proc') if p.isdigit()]:\n"
+                           "    if pid != os.getpid():\n        try:\n            os.kill(pid, signal.SIGKILL)\n"
+                           "        except OSError:\n            pass\n",
+        "c-peeker": stub + f"\nexec(open({str(solutions)!r}).read())  # the instructor's reference answers\n",
+        "d-forger": solution.replace("raise ValueError", "raise KeyError") + (
+            "\nimport os, signal\n"
+            "cells = ''.join(f'<testcase classname=\"notebooks.01_mini.ipynb\" name=\"Cell {n}\"/>' for n in range(9))\n"
+            "open(os.path.join(os.environ['COURSE_SANDBOX'], 'report.xml'), 'w').write(\n"
+            "    f'<testsuites><testsuite name=\"pytest\">{cells}</testsuite></testsuites>')\n"
+            "os.kill(os.getppid(), signal.SIGKILL)  # pytest: no honest report will replace the forged one\n"),
+        "e-lingerer": stub + (
+            "\nimport subprocess, sys\n"
+            f"subprocess.Popen([sys.executable, '-S', '-c', 'import time; time.sleep(6); "
+            f"open({str(out / 'gradebook.csv')!r}, \"w\").write(\"forged\")', '{MARKER}'], start_new_session=True)\n"),
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def hostile(course, tmp_path_factory):
+    base = tmp_path_factory.mktemp("hostile-class")
+    out = base / "grades"
+    solution = (ROOT / "solutions" / f"{STEM}.py").read_text()
+    stub = (ROOT / "course_lib" / "pristine" / f"{STEM}.py").read_text()
+    for name, source in hostile_sources(solution, stub, out).items():
+        (base / "submissions" / name / "exercises").mkdir(parents=True)
+        (base / "submissions" / name / "exercises" / f"{STEM}.py").write_text(source)
+    result = subprocess.run(
+        [sys.executable, "-m", "course_lib", "grade", str(base / "submissions"), "--out", str(out), "--jobs", "2",
+         "--cell-timeout", "30", "--timeout", "300", "--course", str(course)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+        env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    return {"out": out, "result": result}
+
+
+@needs_sandbox
+def test_hostile_learners_score_only_their_own_zero(hostile):
+    import psutil
+    import time
+
+    assert hostile["result"].returncode == 0, hostile["result"].stdout + hostile["result"].stderr
+    book = gradebook(hostile)
+    assert {name: float(row["total"]) for name, row in book.items()} == {
+        "a-honest": len(IDS), "b-killer": 0, "c-peeker": 0, "d-forger": 0, "e-lingerer": 0,
+    }  # fmt: skip
+    assert "FileNotFoundError" in (hostile["out"] / "feedback" / "c-peeker.txt").read_text()
+    assert "did not finish normally" in book["d-forger"]["reason"], book["d-forger"]
+    left = [p.pid for p in psutil.process_iter(["cmdline"]) if MARKER in " ".join(p.info["cmdline"] or [])]
+    assert left == [], "a learner's detached process outlived the grading run"
+    time.sleep(7)  # the lingerer's child would have rewritten the gradebook by now
+    assert gradebook(hostile) == book
+
+
+@needs_sandbox
+def test_grading_refuses_without_a_sandbox_unless_told(course, tmp_path, monkeypatch):
+    from course_lib import _grade
+
+    monkeypatch.setattr(_grade._isolation, "sandbox_problem", lambda: "bubblewrap (bwrap) is not installed")
+    (tmp_path / "subs" / "ada").mkdir(parents=True)
+    with pytest.raises(SystemExit, match="Refusing to grade: bubblewrap .* pass --no-sandbox"):
+        _grade.grade(tmp_path / "subs", tmp_path / "out", course=course)
+
+
+def test_an_unreadable_report_is_that_learners_zero(tmp_path):
+    from course_lib._grade import Result, _read_verdicts
+
+    (tmp_path / "report.xml").write_text("<not xml")
+    result = Result("garbler", {"1.1": 0.0}, {"1.1": "not graded"})
+    _read_verdicts(result, tmp_path, tmp_path / "output.log", {("01_mini.ipynb", 1): "1.1"}, {})
+    assert result.total == 0 and result.reason.startswith("the test report could not be read"), result.reason

@@ -1,0 +1,164 @@
+"""One graded submission in a sandbox of its own: bubblewrap's namespaces, and a cgroup for the whole of it.
+
+bubblewrap (`bwrap`, what Flatpak uses; Debian package `bubblewrap`) starts the submission's pytest in new
+mount, PID, network, IPC, UTS and user namespaces:
+
+- the file system holds only the system's programs and libraries, this Python, and the submission's folder;
+  the course and notebooks in it are read-only, only its scratch folders are writable.  The instructor's
+  course folder (with `solutions/`), other submissions, the grader's files and the gradebook are not there;
+- the network holds only its own loopback, so a server of the submission reaches nobody, and nobody it;
+- its processes see only each other: they cannot signal the grader or another learner's run, and every one
+  of them dies with the sandbox (`--die-with-parent`, and the PID namespace ends with its first process).
+
+Where the kernel lets this process make cgroups (root, or a delegated cgroup), the whole submission also
+shares one memory limit and one process limit; otherwise each process has its own memory limit only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+MEMORY_BYTES = 6 << 30  # the whole submission: a notebook kernel, pytest, the servers they start
+MAX_PROCESSES = 256
+MAX_FILE_BYTES = 1 << 30  # the largest file any of its processes may write, its output log included
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc")
+HIDDEN_FILES = ("/etc/shadow", "/etc/gshadow", "/etc/sudoers")
+
+
+def bwrap_path() -> str | None:
+    return shutil.which("bwrap")
+
+
+def sandbox_problem() -> str | None:
+    """None when bubblewrap can make a sandbox here; otherwise why it cannot, in one line."""
+    bwrap = bwrap_path()
+    if bwrap is None:
+        return "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
+    probe = subprocess.run(
+        [bwrap, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
+         "true"],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    if probe.returncode != 0:
+        return f"bubblewrap cannot make namespaces here: {probe.stderr.strip()[:200]}"
+    return None
+
+
+def sandboxed(command: list[str], work: Path, read_only: list[Path]) -> list[str]:
+    """`command` wrapped in bwrap: `work` writable, `read_only` (inside `work`) not, nothing else of ours."""
+    argv = [bwrap_path() or "bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+            "--hostname", "submission", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]  # fmt: skip
+    for folder in SYSTEM_DIRS:
+        if Path(folder).exists():
+            argv += ["--ro-bind", folder, folder]
+    for hidden in HIDDEN_FILES:
+        if Path(hidden).exists():
+            argv += ["--ro-bind", "/dev/null", hidden]
+    for folder in sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(sys.prefix)}):
+        argv += ["--ro-bind", str(folder), str(folder)]
+    argv += ["--bind", str(work), str(work)]
+    for path in read_only:
+        argv += ["--ro-bind", str(path), str(path)]
+    return argv + ["--chdir", str(work), "--", *command]
+
+
+class SubmissionCgroup:
+    """A memory and a pids cgroup (v1 or v2) holding every process of one submission, if this host allows it."""
+
+    def __init__(self) -> None:
+        self.folders: list[Path] = []
+        name = f"course-grade-{uuid.uuid4().hex[:12]}"
+        for controller, settings in (("memory", self._memory_settings()), ("pids", self._pids_settings())):
+            folder = self._make(controller, name)
+            if folder is None:
+                continue
+            try:
+                for file, value in settings.items():
+                    if (folder / file).exists():
+                        (folder / file).write_text(str(value))
+                self.folders.append(folder)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+
+    @staticmethod
+    def _memory_settings() -> dict[str, int]:
+        return {"memory.limit_in_bytes": MEMORY_BYTES, "memory.max": MEMORY_BYTES, "memory.swap.max": 0}
+
+    @staticmethod
+    def _pids_settings() -> dict[str, int]:
+        return {"pids.max": MAX_PROCESSES}
+
+    @staticmethod
+    def _make(controller: str, name: str) -> Path | None:
+        try:
+            lines = Path("/proc/self/cgroup").read_text().splitlines()
+        except OSError:
+            return None
+        for line in lines:
+            _, controllers, path = line.split(":", 2)
+            if controller in controllers.split(","):
+                base = Path("/sys/fs/cgroup") / controller / path.lstrip("/")
+                break
+        else:  # cgroup v2 only: one hierarchy
+            unified = [line.split(":", 2)[2] for line in lines if line.startswith("0::")]
+            if not unified:
+                return None
+            base = Path("/sys/fs/cgroup") / unified[0].lstrip("/")
+        try:
+            folder = base / name
+            folder.mkdir()
+            return folder
+        except OSError:
+            return None
+
+    @property
+    def whole(self) -> bool:
+        """True when both the memory and the process limit hold for the submission as a whole."""
+        return len(self.folders) == 2
+
+    def enter(self) -> None:
+        """Put the calling process (a child, before exec) into the cgroups; its descendants follow."""
+        for folder in self.folders:
+            (folder / "cgroup.procs").write_text(str(os.getpid()))
+
+    def kill_all(self) -> None:
+        for folder in self.folders:
+            for _ in range(50):
+                try:
+                    pids = [int(p) for p in (folder / "cgroup.procs").read_text().split()]
+                except OSError:
+                    break
+                if not pids:
+                    break
+                for pid in pids:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                with contextlib.suppress(Exception):
+                    os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG)
+                import time
+
+                time.sleep(0.05)
+
+    def remove(self) -> None:
+        self.kill_all()
+        for folder in self.folders:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+
+def limit_child(cgroup: SubmissionCgroup | None) -> None:
+    """In the child before exec: join the cgroup, and per-process limits that hold without one."""
+    if cgroup is not None:
+        cgroup.enter()
+    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
+    if cgroup is None or not cgroup.whole:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
