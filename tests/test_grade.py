@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from course_lib import _isolation
 from course_lib._checks import EXERCISES, exercise_ids
 from course_lib._source import function_source, replace_function
 from conftest import ROOT
@@ -71,9 +72,11 @@ def graded(course, tmp_path_factory):
     learner("vandal", solution + f"\nimport shutil\nshutil.rmtree({str(canary)!r}, ignore_errors=True)\n"
             f"open({str(base / 'planted.txt')!r}, 'w').write('x')\n")  # fmt: skip
     out = base / "grades"
+    # Where no sandbox can be made the grader refuses untrusted work; its scoring is still tested, unsandboxed.
+    trust = ["--no-sandbox"] if _isolation.sandbox_problem() else []
     result = subprocess.run(
         [sys.executable, "-m", "course_lib", "grade", str(subs), "--out", str(out), "--jobs", "2",
-         "--cell-timeout", "30", "--timeout", "300", "--course", str(course)],
+         "--cell-timeout", "30", "--timeout", "300", "--course", str(course), *trust],
         cwd=ROOT, capture_output=True, text=True, timeout=900,
         env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip
@@ -126,14 +129,13 @@ def test_points_per_exercise_are_configurable(course, tmp_path):
     (tmp_path / "points.json").write_text(json.dumps({"1.1": 3}))
     from course_lib._grade import Limits, grade
 
-    results = grade(subs, tmp_path / "out", jobs=1, course=course, points={"1.1": 3}, limits=Limits(cell_seconds=30))
+    limits = Limits(cell_seconds=30, sandbox=_isolation.sandbox_problem() is None)
+    results = grade(subs, tmp_path / "out", jobs=1, course=course, points={"1.1": 3}, limits=limits)
     assert results[0].points["1.1"] == 3
     assert results[0].total == 3 + len(IDS) - 1
 
 
 # -- a class with hostile learners: each attack costs only the attacker's own grade ---------------------
-
-from course_lib import _isolation  # noqa: E402
 
 needs_sandbox = pytest.mark.skipif(_isolation.sandbox_problem() is not None,
                                    reason=f"no sandbox here: {_isolation.sandbox_problem()}")  # fmt: skip

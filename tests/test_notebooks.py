@@ -82,3 +82,16 @@ def test_committed_notebook_is_clean(notebook):
 
 def test_there_are_notebooks():
     assert NOTEBOOKS, "notebooks/ is empty"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_each_cell_shows_one_idea(notebook):
+    """No code cell over 30 lines, no markdown cell over 150 words: harnesses live in course_lib/demosNN.py."""
+    import re
+
+    cells = json.loads(notebook.read_text())["cells"]
+    text = {n: "".join(c["source"]) for n, c in enumerate(cells)}
+    lines = {n: len(text[n].splitlines()) for n, c in enumerate(cells) if c["cell_type"] == "code"}
+    words = {n: len(re.findall(r"\S+", text[n])) for n, c in enumerate(cells) if c["cell_type"] == "markdown"}
+    assert {n: count for n, count in lines.items() if count > 30} == {}, "code cells over 30 lines"
+    assert {n: count for n, count in words.items() if count > 150} == {}, "markdown cells over 150 words"
