@@ -21,6 +21,8 @@ from conftest import ROOT
 
 STEM = "ch01_chunk_generators"
 IDS = [i for i in exercise_ids() if i.startswith("1.")]
+SOLUTION = (ROOT / "solutions" / f"{STEM}.py").read_text()
+STUB = (ROOT / "course_lib" / "pristine" / f"{STEM}.py").read_text()
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +39,21 @@ def course(tmp_path_factory):
     return root
 
 
+def run_grader(submissions: Path, out: Path, course: Path, *options: str) -> subprocess.CompletedProcess:
+    """`python -m course_lib grade` as an instructor runs it, two submissions at a time."""
+    return subprocess.run(
+        [sys.executable, "-m", "course_lib", "grade", str(submissions), "--out", str(out), "--jobs", "2",
+         "--cell-timeout", "30", "--timeout", "300", "--course", str(course), *options],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+        env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def graded(course, tmp_path_factory):
     base = tmp_path_factory.mktemp("class")
     subs = base / "submissions"
-    solution = (ROOT / "solutions" / f"{STEM}.py").read_text()
-    stub = (ROOT / "course_lib" / "pristine" / f"{STEM}.py").read_text()
+    solution, stub = SOLUTION, STUB
     canary = base / "instructor-files"
     canary.mkdir()
     (canary / "keep.txt").write_text("precious")
@@ -73,13 +84,7 @@ def graded(course, tmp_path_factory):
             f"open({str(base / 'planted.txt')!r}, 'w').write('x')\n")  # fmt: skip
     out = base / "grades"
     # Where no sandbox can be made the grader refuses untrusted work; its scoring is still tested, unsandboxed.
-    trust = ["--no-sandbox"] if _isolation.sandbox_problem() else []
-    result = subprocess.run(
-        [sys.executable, "-m", "course_lib", "grade", str(subs), "--out", str(out), "--jobs", "2",
-         "--cell-timeout", "30", "--timeout", "300", "--course", str(course), *trust],
-        cwd=ROOT, capture_output=True, text=True, timeout=900,
-        env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
+    result = run_grader(subs, out, course, *(["--no-sandbox"] if _isolation.sandbox_problem() else []))
     return {"out": out, "result": result, "half": half, "canary": canary, "base": base}
 
 
@@ -168,18 +173,10 @@ def hostile_sources(solution: str, stub: str, out: Path) -> dict[str, str]:
 def hostile(course, tmp_path_factory):
     base = tmp_path_factory.mktemp("hostile-class")
     out = base / "grades"
-    solution = (ROOT / "solutions" / f"{STEM}.py").read_text()
-    stub = (ROOT / "course_lib" / "pristine" / f"{STEM}.py").read_text()
-    for name, source in hostile_sources(solution, stub, out).items():
+    for name, source in hostile_sources(SOLUTION, STUB, out).items():
         (base / "submissions" / name / "exercises").mkdir(parents=True)
         (base / "submissions" / name / "exercises" / f"{STEM}.py").write_text(source)
-    result = subprocess.run(
-        [sys.executable, "-m", "course_lib", "grade", str(base / "submissions"), "--out", str(out), "--jobs", "2",
-         "--cell-timeout", "30", "--timeout", "300", "--course", str(course)],
-        cwd=ROOT, capture_output=True, text=True, timeout=900,
-        env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
-    return {"out": out, "result": result}
+    return {"out": out, "result": run_grader(base / "submissions", out, course)}
 
 
 @needs_sandbox
