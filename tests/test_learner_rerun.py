@@ -54,6 +54,11 @@ class Ran:
     def stdout(self) -> str:
         return "".join(text for kind, text in self.outputs if kind == "stdout")
 
+    @property
+    def shown(self) -> str:
+        """Everything the cell shows but errors: printed text and displayed values (a passing check's ✓ box)."""
+        return "".join(text for kind, text in self.outputs if kind in ("stdout", "result"))
+
     def problems(self) -> list[str]:
         """What a learner would see as wrong: an error, or anything on stderr (warnings about leaks included)."""
         shown = [text for kind, text in self.outputs if kind in ("error", "stderr")]
@@ -332,7 +337,7 @@ print(sorted(t.name for t in threading.enumerate() if t.name.startswith("course-
     stamp = time.time_ns() + 1_000_000_000
     os.utime(module, ns=(stamp, stamp))
     again = k.run('check("1.1")')
-    assert again.problems() == [] and again.stdout.startswith("✓ 1.1 "), again.outputs
+    assert again.problems() == [] and again.shown.startswith("✓ 1.1 "), again.outputs
     assert_only_live_servers(k.inventory())
 
 
