@@ -192,8 +192,8 @@ def send_blob(request: Request, blob: Blob) -> Response:
     and Content-Type: blob.media_type.
     If-Range: the Range applies only if its value is blob.etag or the Last-Modified date; anything else
     (a weak W/"..." tag, another tag or date) -> 200 with the whole blob.
-    Only GET applies Range (§14.2): a POST with Range gets the same as without.  HEAD gets the headers a
-    GET would get, with no body.  No more of the blob is read than the range that is sent.
+    Only GET applies Range (§14.2): a HEAD or a POST with Range gets the same as without.  HEAD gets the
+    headers a GET without Range would get, with no body.  No more of the blob is read than the range sent.
     """
     # TODO: answer 200, 206 or 416 for `blob`, as its Range and If-Range headers ask.
     # Range: bytes=0-99 on 4096 bytes -> 206, Content-Range: bytes 0-99/4096, the first 100 bytes

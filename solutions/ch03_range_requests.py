@@ -262,8 +262,8 @@ def send_blob(request: Request, blob: Blob) -> Response:
     and Content-Type: blob.media_type.
     If-Range: the Range applies only if its value is blob.etag or the Last-Modified date; anything else
     (a weak W/"..." tag, another tag or date) -> 200 with the whole blob.
-    Only GET applies Range (§14.2): a POST with Range gets the same as without.  HEAD gets the headers a
-    GET would get, with no body.  No more of the blob is read than the range that is sent.
+    Only GET applies Range (§14.2): a HEAD or a POST with Range gets the same as without.  HEAD gets the
+    headers a GET without Range would get, with no body.  No more of the blob is read than the range sent.
     """
 
     def if_range_matches(value: str, blob: Blob) -> bool:
@@ -286,7 +286,7 @@ def send_blob(request: Request, blob: Blob) -> Response:
     }
     head = request.method == "HEAD"
     result = RangeResult("ignore", [])
-    if request.method in ("GET", "HEAD"):
+    if request.method == "GET":  # the only method for which range handling is defined (RFC 9110 §14.2)
         if_range = request.headers.get("if-range")
         if if_range is None or if_range_matches(if_range, blob):
             result = parse_range(request.headers.get("range"), blob.size)

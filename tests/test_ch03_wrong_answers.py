@@ -127,6 +127,18 @@ def test_send_blob_ignoring_range_sends_200_where_206_was_due():
     ]
 
 
+def test_send_blob_applying_range_to_head_fails(learner_dir):
+    mutated(learner_dir, ('if request.method == "GET":', 'if request.method in ("GET", "HEAD"):'))
+    message = failure(lambda: check("3.2"))
+    assert message.splitlines() == [
+        "✗ 3.2 send_blob: HEAD with Range: bytes=0-99 answered 206, Content-Range: bytes 0-99/4096, 0 bytes.",
+        "  expected: 200 and the headers of a GET without Range, Content-Length: 4096, no Content-Range",
+        "  got:      206, Content-Range: bytes 0-99/4096, 0 bytes",
+        "  next: apply Range to GET only: it is the one method range handling is defined for (RFC 9110 §14.2); "
+        'hint("3.2") gives a hint',
+    ]
+
+
 def test_send_blob_content_range_with_exclusive_end_fails(learner_dir):
     mutated(learner_dir, ('f"bytes {first}-{last}/{blob.size}"', 'f"bytes {first}-{last + 1}/{blob.size}"'))
     message = failure(lambda: check("3.2"))
@@ -212,7 +224,7 @@ def test_send_blob_head_without_content_length_fails(learner_dir):
 
 
 def test_send_blob_applying_range_to_post_fails(learner_dir):
-    mutated(learner_dir, ('    if request.method in ("GET", "HEAD"):\n', "    if True:\n"))
+    mutated(learner_dir, ('if request.method == "GET":', 'if request.method in ("GET", "POST"):'))
     message = failure(lambda: check("3.2"))
     assert message.splitlines()[:2] == [
         "✗ 3.2 send_blob: POST with Range: bytes=0-99 answered 206, Content-Range: bytes 0-99/4096, 100 bytes.",

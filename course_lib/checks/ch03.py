@@ -464,7 +464,7 @@ SMALL = 4096
     function="send_blob",
     hints=[
         "Build the headers every answer carries first (Accept-Ranges, ETag, Last-Modified). Then decide: "
-        "only a GET (or HEAD) whose If-Range is absent or matches looks at Range; parse_range() (3.1) says "
+        "only a GET whose If-Range is absent or matches looks at Range; parse_range() (3.1) says "
         "ignore -> 200 whole, unsatisfiable -> 416 with Content-Range: bytes */size, ranges -> 206.",
         "If-Range holds either an entity tag or a date. A value starting with W/ never matches; one starting "
         "with a double quote must equal blob.etag; otherwise parse it with email.utils.parsedate_to_datetime "
@@ -534,6 +534,15 @@ def check_send_blob(send_blob, ctx) -> str:
                 expected="no reads: HEAD sends the headers only",
                 got=f"{len(small.reads.spans)} reads",
                 next="for HEAD return Response(b'', ...) instead of streaming the blob",
+            )
+
+        response, what = fetch("HEAD", range="bytes=0-99")
+        if response.status_code != 200 or "content-range" in response.headers:
+            raise Failure(
+                f"{what} answered {_describe(response)}.",
+                expected=f"200 and the headers of a GET without Range, Content-Length: {SMALL}, no Content-Range",
+                got=_describe(response),
+                next="apply Range to GET only: it is the one method range handling is defined for (RFC 9110 §14.2)",
             )
 
         cases = [
