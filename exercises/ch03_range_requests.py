@@ -13,7 +13,6 @@ import email.utils
 import hashlib
 import os
 import re
-import secrets
 import sqlite3
 import time
 from collections.abc import Callable, Iterator

@@ -131,19 +131,20 @@ def _normal(result: Any) -> tuple[str, list[tuple[int, int]]] | None:
     module=MODULE,
     function="parse_range",
     hints=[
-        "Work in steps, and answer ('ignore', []) as soon as something is off (no header, another unit, bad "
-        "syntax): check the unit, split the range-set at commas, turn each range-spec into an inclusive "
-        "(first, last) pair clamped to the file, drop the unsatisfiable ones (none left -> unsatisfiable), "
-        "apply the guards, then merge.",
-        "Split `unit=range-set` at the first '='; the unit must be 'bytes', in any case. Match each part with "
-        "re.fullmatch(r'([0-9]+)-([0-9]*)') or r'-([0-9]+)'; a part that matches neither, or last < first, makes "
-        "the whole header invalid. Then for this size: 'a-' -> (a, size-1); '-n' -> (max(size-n, 0), size-1) "
-        "if n > 0; 'a-b' -> (a, min(b, size-1)); skip those with first >= size.",
-        "The guards: over MAX_RANGES specs, a byte in 3+ ranges, over MAX_UNSORTED ranges out of ascending order "
-        "-> ignore. Then merge ranges that overlap or touch (first <= other_last + 1 and other_first <= last + 1), "
-        "each merged range taking the place of its earliest member, so request order is kept. Careful with the "
-        "edges: int() accepts '+5', '1_0' and non-ASCII digits, and refuses 5000 digits; on an empty file only a "
-        "non-zero suffix is satisfiable (there is nothing to send: 200). "
+        "Decide in order, and answer ('ignore', []) as soon as something is off: is there a header, is its "
+        "unit bytes, is every range-spec valid? Only then look at the file's size: which ranges fall inside it, "
+        "and is any left? The lesson's byte_ranges() above is the core; merging and the guards come on top.",
+        "Split `unit=range-set` at the first '='; the unit must be 'bytes', in any case. Split the set at "
+        "commas and match each part with re.fullmatch(r'([0-9]+)-([0-9]*)') or r'-([0-9]+)'; a part that "
+        "matches neither, or last < first, makes the whole header invalid. For this size: 'a-' -> (a, size-1); "
+        "'-n' -> (max(size-n, 0), size-1) if n > 0; 'a-b' -> (a, min(b, size-1)); skip those with first >= size; "
+        "none left -> ('unsatisfiable', []).",
+        "Nearly the answer: after the pairs, the guards (over MAX_RANGES specs, a byte in 3+ ranges, over "
+        "MAX_UNSORTED ranges out of ascending order -> ignore); then `merged = []` and for each (first, last): "
+        "if it overlaps or touches a range m already in merged (first <= m_last + 1 and m_first <= last + 1), "
+        "replace m by (min(...), max(...)) in m's place, else append it; `return RangeResult('ranges', merged)`. "
+        "Careful with the edges: int() accepts '+5', '1_0' and non-ASCII digits, and refuses 5000 digits; on "
+        "an empty file only a non-zero suffix is satisfiable (there is nothing to send: 200). "
         f"Docs: {RFC}#section-14.1.2",
     ],
 )
@@ -855,16 +856,19 @@ def expect_resumed_well(log: list[dict[str, Any]]) -> None:
     module=MODULE,
     function="download",
     hints=[
-        "Loop over attempts. Before each request look at <dest>.part: if it holds n bytes and "
-        "<dest>.part.validator holds an ETag, send Range: bytes=n- and If-Range: <that ETag>. A 206 is "
-        "appended ('ab'); a 200 means the file changed (or Range was ignored): open .part with 'wb' and start "
-        "over. Save the response's ETag to the validator file before writing its body.",
-        "Wrap each attempt in try/except httpx.TransportError (a cut connection raises RemoteProtocolError) "
-        "and retry 5xx too: sleep backoff * 2 ** k, count failures in a row that brought no byte, and re-raise "
-        "after `attempts` of them. 4xx other than 416: raise_for_status() at once.",
-        "At the end compare hashlib.sha256 of .part with `sha256` or with the base64 in "
-        "Repr-Digest: sha-256=:...: (repr_digest(response) decodes it); on a mismatch delete .part and raise "
-        "ValueError, else os.replace(part, dest). "
+        "Keep what has arrived in <dest>.part and the version it belongs to (the response's ETag, or else its "
+        "Last-Modified) in <dest>.part.validator. Each attempt then asks only for what is missing, and a file "
+        "that changed in between starts over: the server tells you which by its status.",
+        "If .part holds n bytes and a validator is saved, send Range: bytes=n- and If-Range: <validator>. "
+        "206 -> append ('ab'), after checking that Content-Range starts at n; 200 -> open .part with 'wb' and "
+        "start over; 416 -> delete .part and the validator and ask again without Range. Save the new validator "
+        "before writing the body. Retry httpx.TransportError and 5xx after sleeping backoff * 2 ** k; give up "
+        "after `attempts` failures in a row that brought no byte; raise_for_status() at once for another 4xx.",
+        "Nearly the answer: `while True:` read n and the validator; `with client.stream('GET', url, "
+        "headers=headers) as response:` decide the mode as above and write response.iter_bytes() to .part, "
+        "calling on_progress; on TransportError sleep and `continue`. Once a response ended normally, compare "
+        "hashlib.sha256 of .part with `sha256` or with Repr-Digest (repr_digest(response) decodes it); on a "
+        "mismatch delete .part and raise ValueError, else os.replace(part, dest) and return the hex digest. "
         "Docs: https://www.python-httpx.org/quickstart/#streaming-responses",
     ],
 )
