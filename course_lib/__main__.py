@@ -1,4 +1,5 @@
-"""Command line: `python -m course_lib serve 01 | check [1.1 ...] | hint 1.1 | solution 1.1 | progress | reset 1.1 | grade DIR`."""
+"""Command line: `python -m course_lib serve 01 | check [1.1 ...] | hint 1.1 | solution 1.1 | progress | reset 1.1 |
+grade DIR | grade-one SUBMISSION --out FILE | merge FILE... --out DIR`."""
 
 from __future__ import annotations
 
@@ -32,12 +33,20 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("submissions", help="folder holding one folder per learner")
     grade.add_argument("--out", default="grades", help="where gradebook.csv and feedback/ go (default: grades)")
     grade.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
-    grade.add_argument("--points", help='JSON file of points per exercise, e.g. {"1.1": 2} (default: 1 each)')
-    grade.add_argument("--cell-timeout", type=float, default=120.0, help="seconds one notebook cell may take")
-    grade.add_argument("--timeout", type=float, default=900.0, help="seconds one whole submission may take")
-    grade.add_argument("--no-sandbox", action="store_true",
-                       help="grade without bubblewrap isolation: only for submissions you trust")  # fmt: skip
-    grade.add_argument("--course", default=None, help=argparse.SUPPRESS)
+    one = commands.add_parser("grade-one", help="grade one submission into a results file (exit 0 whatever it scores)")
+    one.add_argument("submission", help="one learner's folder")
+    one.add_argument("--out", required=True, help="the results file to write, e.g. results/ada.json")
+    one.add_argument("--learner", help="the learner's name in the gradebook (default: the folder's name)")
+    for command in (grade, one):
+        command.add_argument("--points", help='JSON file of points per exercise, e.g. {"1.1": 2} (default: 1 each)')
+        command.add_argument("--cell-timeout", type=float, default=120.0, help="seconds one notebook cell may take")
+        command.add_argument("--timeout", type=float, default=900.0, help="seconds one whole submission may take")
+        command.add_argument("--no-sandbox", action="store_true",
+                             help="grade without bubblewrap isolation: only for submissions you trust")  # fmt: skip
+        command.add_argument("--course", default=None, help=argparse.SUPPRESS)
+    merge = commands.add_parser("merge", help="gradebook.csv, feedback/ and a summary from results files")
+    merge.add_argument("results", nargs="+", help="results files written by grade-one")
+    merge.add_argument("--out", default="grades", help="where gradebook.csv and feedback/ go (default: grades)")
     args = parser.parse_args(argv)
 
     answers = getattr(args, "answers_sub", None) or args.answers
@@ -50,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(args.chapter, args.port)
     if args.command == "check":
         return _check(args.ids)
-    if args.command == "grade":
+    if args.command in ("grade", "grade-one", "merge"):
         return _grade(args)
     if args.command == "hint":
         print(course_lib.hint(args.id))
@@ -83,21 +92,25 @@ def _grade(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ._answers import ROOT
-    from ._grade import Limits, grade
+    from ._grade import Limits, grade, grade_submission, merge, summary
 
-    submissions = Path(args.submissions)
-    if not submissions.is_dir():
-        print(f"{submissions} is not a folder of submissions", file=sys.stderr)
+    if args.command == "merge":
+        results = merge([Path(f) for f in args.results], Path(args.out))
+        print(summary(results))
+        print(f"gradebook: {Path(args.out) / 'gradebook.csv'}; feedback: {Path(args.out) / 'feedback'}/")
+        return 0
+    folder = Path(args.submission if args.command == "grade-one" else args.submissions)
+    if not folder.is_dir():
+        print(f"{folder} is not a folder", file=sys.stderr)
         return 2
     points = json.loads(Path(args.points).read_text()) if args.points else {}
-    grade(
-        submissions,
-        Path(args.out),
-        jobs=args.jobs,
-        course=Path(args.course) if args.course else ROOT,
-        points=points,
-        limits=Limits(submission_seconds=args.timeout, cell_seconds=args.cell_timeout, sandbox=not args.no_sandbox),
-    )
+    course = Path(args.course) if args.course else ROOT
+    limits = Limits(submission_seconds=args.timeout, cell_seconds=args.cell_timeout, sandbox=not args.no_sandbox)
+    if args.command == "grade-one":
+        result = grade_submission(folder, Path(args.out), args.learner, course, points, limits)
+        print(f"{result.learner}: {result.total:g} points{f' ({result.reason})' if result.reason else ''} -> {args.out}")
+        return 0
+    grade(folder, Path(args.out), jobs=args.jobs, course=course, points=points, limits=limits)
     print(f"gradebook: {Path(args.out) / 'gradebook.csv'}; feedback: {Path(args.out) / 'feedback'}/")
     return 0
 

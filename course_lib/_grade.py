@@ -51,10 +51,43 @@ class Result:
     feedback: dict[str, str]
     reason: str = ""
     seconds: float = 0.0
+    max_points: dict[str, float] = dataclasses.field(default_factory=dict)
 
     @property
     def total(self) -> float:
         return sum(self.points.values())
+
+    def to_json(self) -> dict:
+        """The per-submission result contract (RESULT_FORMAT, version RESULT_VERSION): see the README."""
+        return {
+            "format": RESULT_FORMAT,
+            "version": RESULT_VERSION,
+            "learner": self.learner,
+            "reason": self.reason,
+            "seconds": round(self.seconds, 1),
+            "exercises": [
+                {"id": i, "points": points, "max_points": self.max_points.get(i, 1.0), "feedback": self.feedback[i]}
+                for i, points in self.points.items()
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict, source: str = "") -> Result:
+        if data.get("format") != RESULT_FORMAT or data.get("version") != RESULT_VERSION:
+            raise ValueError(f"{source}: not a {RESULT_FORMAT} result of version {RESULT_VERSION}")
+        items = data["exercises"]
+        return cls(
+            learner=str(data["learner"]),
+            points={str(e["id"]): float(e["points"]) for e in items},
+            feedback={str(e["id"]): str(e["feedback"]) for e in items},
+            reason=str(data.get("reason", "")),
+            seconds=float(data.get("seconds", 0.0)),
+            max_points={str(e["id"]): float(e["max_points"]) for e in items},
+        )
+
+
+RESULT_FORMAT = "stream-course-result"
+RESULT_VERSION = 1
 
 
 def notebook_check_cells(notebook: Path) -> dict[int, str]:
@@ -157,7 +190,8 @@ def _failure_text(case: ET.Element) -> str:
 def grade_one(learner: str, submission: Path, course: Path, cells: dict, points: dict, limits: Limits) -> Result:
     started = time.monotonic()
     ids = sorted(set(cells.values()), key=lambda i: tuple(map(int, i.split("."))))
-    result = Result(learner, {i: 0.0 for i in ids}, {i: "not graded" for i in ids})
+    result = Result(learner, {i: 0.0 for i in ids}, {i: "not graded" for i in ids},
+                    max_points={i: float(points.get(i, 1)) for i in ids})  # fmt: skip
     exercises = locate_exercises(submission)
     if exercises is None:
         result.reason = "no exercise modules (exercises/chNN_*.py) in the submission"
@@ -265,17 +299,8 @@ def _read_results(path: Path) -> dict[str, str]:
     return found
 
 
-def grade(
-    submissions: Path,
-    out: Path,
-    jobs: int | None = None,
-    course: Path = ROOT,
-    points: dict[str, float] | None = None,
-    limits: Limits | None = None,
-) -> list[Result]:
-    started = time.monotonic()
-    limits = limits or Limits()
-    points = points or {}
+def prepare_grading(course: Path, limits: Limits) -> dict[tuple[str, int], str]:
+    """The course's check cells, once it is sure the submissions can be graded as `limits` say."""
     problem = _isolation.sandbox_problem() if limits.sandbox else None
     if problem:
         raise SystemExit(
@@ -286,12 +311,58 @@ def grade(
     cells = check_cells(course)
     if not cells:
         raise SystemExit(f"no check cells in {course / 'notebooks'}: nothing to grade")
+    return cells
+
+
+def grade_submission(submission: Path, result_file: Path, learner: str | None = None, course: Path = ROOT,
+                     points: dict[str, float] | None = None, limits: Limits | None = None) -> Result:  # fmt: skip
+    """One submission in, one results file out (the unit an engine such as xargs, parallel or a
+    Kubernetes Indexed Job runs): whatever the tests say, the file is written."""
+    limits = limits or Limits()
+    cells = prepare_grading(course, limits)
+    result = grade_one(learner or submission.name, submission, course, cells, points or {}, limits)
+    result_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = result_file.with_name(result_file.name + ".part")
+    tmp.write_text(json.dumps(result.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, result_file)
+    return result
+
+
+def merge(result_files: list[Path], out: Path) -> list[Result]:
+    """The gradebook, feedback and summary from any number of results files, in any order."""
+    results = [Result.from_json(json.loads(f.read_text(encoding="utf-8")), str(f)) for f in result_files]
+    results.sort(key=lambda r: r.learner)
+    names = [r.learner for r in results]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise SystemExit(f"more than one result for {', '.join(twice)}")
+    if any(list(r.points) != list(results[0].points) for r in results):
+        raise SystemExit("the results do not grade the same exercises: were they made with one course?")
+    write_gradebook(results, out)
+    return results
+
+
+def grade(
+    submissions: Path,
+    out: Path,
+    jobs: int | None = None,
+    course: Path = ROOT,
+    points: dict[str, float] | None = None,
+    limits: Limits | None = None,
+) -> list[Result]:
+    """A whole class on this machine, `jobs` at a time: grade_submission() per folder, then merge()."""
+    started = time.monotonic()
+    limits = limits or Limits()
+    prepare_grading(course, limits)
     folders = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
     jobs = jobs or os.cpu_count() or 1
+    results_dir = out / "results"
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(grade_one, f.name, f, course, cells, points, limits) for f in folders]
-        results = [f.result() for f in futures]
-    write_gradebook(results, out)
+        futures = [pool.submit(grade_submission, f, results_dir / f"{f.name}.json", f.name, course, points, limits)
+                   for f in folders]  # fmt: skip
+        for future in futures:
+            future.result()
+    results = merge([results_dir / f"{f.name}.json" for f in folders], out)
     print(summary(results, time.monotonic() - started))
     return results
 
@@ -307,14 +378,15 @@ def write_gradebook(results: list[Result], out: Path) -> None:
     feedback = out / "feedback"
     feedback.mkdir(exist_ok=True)
     for r in results:
-        lines = [f"Feedback for {r.learner}: {r.total:g} of {len(ids)} points" if not r.reason else
+        lines = [f"Feedback for {r.learner}: {r.total:g} of {sum(r.max_points.values()):g} points" if not r.reason else
                  f"Feedback for {r.learner}: {r.total:g} points ({r.reason})", ""]  # fmt: skip
         for exercise_id in ids:
             lines += [f"## Exercise {exercise_id}", r.feedback[exercise_id], ""]
         (feedback / f"{r.learner}.txt").write_text("\n".join(lines), encoding="utf-8")
 
 
-def summary(results: list[Result], seconds: float) -> str:
+def summary(results: list[Result], seconds: float | None = None) -> str:
+    """Pass rate per exercise, the slowest submissions, and the run's wall time when it is known."""
     if not results:
         return "no submissions found"
     ids = list(results[0].points)
@@ -326,5 +398,9 @@ def summary(results: list[Result], seconds: float) -> str:
     lines.append("slowest submissions:")
     for r in sorted(results, key=lambda r: -r.seconds)[:3]:
         lines.append(f"  {r.learner:<20} {r.seconds:6.1f} s" + (f"  ({r.reason})" if r.reason else ""))
-    lines.append(f"graded {len(results)} submissions in {seconds:.1f} s")
+    job_seconds = sum(r.seconds for r in results)
+    if seconds is None:
+        lines.append(f"merged {len(results)} results; their grading took {job_seconds:.1f} s of job time")
+    else:
+        lines.append(f"graded {len(results)} submissions in {seconds:.1f} s ({job_seconds:.1f} s of job time)")
     return "\n".join(lines)

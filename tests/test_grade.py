@@ -85,7 +85,7 @@ def graded(course, tmp_path_factory):
     out = base / "grades"
     # Where no sandbox can be made the grader refuses untrusted work; its scoring is still tested, unsandboxed.
     result = run_grader(subs, out, course, *(["--no-sandbox"] if _isolation.sandbox_problem() else []))
-    return {"out": out, "result": result, "half": half, "canary": canary, "base": base}
+    return {"out": out, "result": result, "half": half, "canary": canary, "base": base, "course": course}
 
 
 def gradebook(graded):
@@ -119,6 +119,36 @@ def test_feedback_is_the_check_messages(graded):
     assert "✓ 1.1 file_chunks: 4 chunks: 1 MiB, 1 MiB, 1 MiB, 17 B" in (feedback / "all.txt").read_text()
     assert "does not compile" in (feedback / "syntax.txt").read_text()
     assert "did not finish within" in (feedback / "loops.txt").read_text()
+
+
+def test_grade_one_per_submission_then_merge_gives_the_same_gradebook(graded, tmp_path):
+    """The one-host recipe of the README, literally: xargs runs grade-one per folder, then merge."""
+    subs, results, out = graded["base"] / "submissions", tmp_path / "results", tmp_path / "grades"
+    trust = "--no-sandbox" if _isolation.sandbox_problem() else ""
+    recipe = (
+        f"ls {subs} | xargs -P 2 -I{{}} {sys.executable} -m course_lib grade-one {subs}/{{}} --out {results}/{{}}.json "
+        f"--cell-timeout 30 --timeout 300 --course {graded['course']} {trust} && "
+        f"{sys.executable} -m course_lib merge {results}/*.json --out {out}"
+    )
+    done = subprocess.run(["sh", "-c", recipe], cwd=ROOT, capture_output=True, text=True, timeout=900,
+                          env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "merged 7 results" in done.stdout, done.stdout
+    assert (out / "gradebook.csv").read_bytes() == (graded["out"] / "gradebook.csv").read_bytes()
+    for feedback in (graded["out"] / "feedback").iterdir():
+        assert (out / "feedback" / feedback.name).read_bytes() == feedback.read_bytes(), feedback.name
+    first = json.loads(next(results.glob("*.json")).read_text())
+    assert (first["format"], first["version"]) == ("stream-course-result", 1)
+    assert {"id", "points", "max_points", "feedback"} == set(first["exercises"][0])
+
+
+def test_merge_refuses_two_results_for_one_learner(graded, tmp_path):
+    one = next((graded["out"] / "results").glob("*.json"))
+    shutil.copy(one, tmp_path / "again.json")
+    done = subprocess.run([sys.executable, "-m", "course_lib", "merge", str(one), str(tmp_path / "again.json"),
+                           "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True,
+                          env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
+    assert done.returncode != 0 and "more than one result for" in done.stderr, done.stderr
 
 
 def test_hostile_submission_changes_nothing_outside_its_copy(graded):
@@ -203,7 +233,7 @@ def test_grading_refuses_without_a_sandbox_unless_told(course, tmp_path, monkeyp
 
     monkeypatch.setattr(_grade._isolation, "sandbox_problem", lambda: "bubblewrap (bwrap) is not installed")
     (tmp_path / "subs" / "ada").mkdir(parents=True)
-    with pytest.raises(SystemExit, match="Refusing to grade: bubblewrap .* pass --no-sandbox"):
+    with pytest.raises(SystemExit, match="(?s)Refusing to grade: bubblewrap .* pass --no-sandbox"):
         _grade.grade(tmp_path / "subs", tmp_path / "out", course=course)
 
 
