@@ -36,8 +36,8 @@ from .measure import KiB, MiB
 from .nginx import reverse_proxy
 
 __all__ = [
-    "CURL", "Crowd", "ProxiedRun", "RawResponse", "Tally", "Timing", "attack", "collector_paused", "crowd", "hang_up",
-    "keep_alive_timings", "ping_timeline", "raw_request", "read_slowly", "read_with_curl", "read_with_httpx",
+    "CURL", "Attacked", "Crowd", "ProxiedRun", "RawResponse", "Tally", "Timing", "attack", "collector_paused", "crowd",
+    "hang_up", "keep_alive_timings", "ping_timeline", "raw_request", "read_slowly", "read_with_curl", "read_with_httpx",
     "seconds_to_get", "send_warnings_counted", "show_source", "through_nginx", "tick_times",
 ]  # fmt: skip
 
@@ -352,20 +352,33 @@ def keep_alive_timings(url: str, path: str, *, runs: int = 3, at_least: float = 
 # -- hostile paths --------------------------------------------------------------------------------------
 
 
+class Attacked(NamedTuple):
+    """What attack() saw: the targets that leaked the secret, and per target its status and the names the app got."""
+
+    leaked: list[str]
+    statuses: dict[str, int | str]  # the status code, or the name of the error the connection ended with
+    names: dict[str, list[str]]  # the names the endpoint was handed: [] if the request never reached it
+
+
 def attack(url: str, targets: list[str], names_seen: list[str], *, hide_folder: Path,
-           prefix_from: str = "/files/", secret: bytes = b"API_KEY") -> list[str]:
-    """Send each target (its /files/ swapped for `prefix_from`), print what came back; return those that leaked."""
-    leaked = []
+           prefix_from: str = "/files/", secret: bytes = b"API_KEY") -> Attacked:
+    """Send each target (its /files/ swapped for `prefix_from`), print what came back; return what each one got."""
+    leaked: list[str] = []
+    statuses: dict[str, int | str] = {}
+    names: dict[str, list[str]] = {}
     for target in targets:
         names_seen.clear()  # the endpoints append the name they were given
         sent = target.replace("/files/", prefix_from, 1)
         try:
             status, _, body, _ = raw_request(url, sent)
+            statuses[target] = int(status.split()[1])
         except OSError as error:
             status, body = type(error).__name__, b""
+            statuses[target] = status
+        names[target] = list(names_seen)
         secret_out = secret in body
         leaked += [target] * secret_out
         shown = sent.replace(str(hide_folder), "<data>")
         got = [name.replace(str(hide_folder), "<data>") for name in names_seen]
         print(f"{shown:<42} -> {status[9:]:<26} app got {got!s:<30}{'SECRET LEAKED' if secret_out else ''}")
-    return leaked
+    return Attacked(leaked, statuses, names)
