@@ -48,4 +48,4 @@ setup:
 	@$(PY) -c 'import site, sys; open(site.getsitepackages()[0] + "/stream-course.pth", "w").write(sys.argv[1] + "\n")' "$(ROOT)"
 
 clean:
-	rm -rf $(VENV) .course .pytest_cache
+	rm -rf $(VENV) .venv-3.* .course .pytest_cache test-artifacts

@@ -196,6 +196,9 @@ def hostile_sources(solution: str, stub: str, out: Path) -> dict[str, str]:
             "\nimport subprocess, sys\n"
             f"subprocess.Popen([sys.executable, '-S', '-c', 'import time; time.sleep(6); "
             f"open({str(out / 'gradebook.csv')!r}, \"w\").write(\"forged\")', '{MARKER}'], start_new_session=True)\n"),
+        "f-appender": stub + "\nimport course_lib._checks as checks\n"
+                             "open(checks.__file__, 'a').write('\\n_verdict = lambda *a: \"✓ forged\"\\n')\n",
+        "g-flooder": stub + "\nimport os\nfor _ in range(300):\n    os.write(1, b'x' * (1 << 20))  # 300 MiB\n",
     }  # fmt: skip
 
 
@@ -217,9 +220,11 @@ def test_hostile_learners_score_only_their_own_zero(hostile):
     assert hostile["result"].returncode == 0, hostile["result"].stdout + hostile["result"].stderr
     book = gradebook(hostile)
     assert {name: float(row["total"]) for name, row in book.items()} == {
-        "a-honest": len(IDS), "b-killer": 0, "c-peeker": 0, "d-forger": 0, "e-lingerer": 0,
+        "a-honest": len(IDS), "b-killer": 0, "c-peeker": 0, "d-forger": 0, "e-lingerer": 0, "f-appender": 0,
+        "g-flooder": 0,
     }  # fmt: skip
     assert "FileNotFoundError" in (hostile["out"] / "feedback" / "c-peeker.txt").read_text()
+    assert "Read-only file system" in (hostile["out"] / "feedback" / "f-appender.txt").read_text()
     assert "did not finish normally" in book["d-forger"]["reason"], book["d-forger"]
     left = [p.pid for p in psutil.process_iter(["cmdline"]) if MARKER in " ".join(p.info["cmdline"] or [])]
     assert left == [], "a learner's detached process outlived the grading run"
