@@ -52,6 +52,7 @@ class Result:
     reason: str = ""
     seconds: float = 0.0
     max_points: dict[str, float] = dataclasses.field(default_factory=dict)
+    cpu_seconds: float | None = None  # of the whole submission, where the host's cgroups account it
 
     @property
     def total(self) -> float:
@@ -65,6 +66,7 @@ class Result:
             "learner": self.learner,
             "reason": self.reason,
             "seconds": round(self.seconds, 1),
+            "cpu_seconds": None if self.cpu_seconds is None else round(self.cpu_seconds, 1),
             "exercises": [
                 {"id": i, "points": points, "max_points": self.max_points.get(i, 1.0), "feedback": self.feedback[i]}
                 for i, points in self.points.items()
@@ -82,6 +84,7 @@ class Result:
             feedback={str(e["id"]): str(e["feedback"]) for e in items},
             reason=str(data.get("reason", "")),
             seconds=float(data.get("seconds", 0.0)),
+            cpu_seconds=None if data.get("cpu_seconds") is None else float(data["cpu_seconds"]),
             max_points={str(e["id"]): float(e["max_points"]) for e in items},
         )
 
@@ -227,6 +230,7 @@ def grade_one(learner: str, submission: Path, course: Path, cells: dict, points:
                     os.killpg(process.pid, signal.SIGKILL)
                 if cgroup is not None:
                     cgroup.kill_all()
+                    result.cpu_seconds = cgroup.cpu_seconds()
                 process.wait()
         if process.returncode not in (0, 1) and not result.reason:  # pytest: 0 all passed, 1 some failed
             result.reason = f"the test run did not finish normally (exit code {process.returncode}): its report " \
@@ -397,7 +401,8 @@ def summary(results: list[Result], seconds: float | None = None) -> str:
     lines.append("")
     lines.append("slowest submissions:")
     for r in sorted(results, key=lambda r: -r.seconds)[:3]:
-        lines.append(f"  {r.learner:<20} {r.seconds:6.1f} s" + (f"  ({r.reason})" if r.reason else ""))
+        cpu = f", {r.cpu_seconds:.1f} s CPU" if r.cpu_seconds is not None else ""
+        lines.append(f"  {r.learner:<20} {r.seconds:6.1f} s{cpu}" + (f"  ({r.reason})" if r.reason else ""))
     job_seconds = sum(r.seconds for r in results)
     if seconds is None:
         lines.append(f"merged {len(results)} results; their grading took {job_seconds:.1f} s of job time")

@@ -76,7 +76,11 @@ class SubmissionCgroup:
     def __init__(self) -> None:
         self.folders: list[Path] = []
         name = f"course-grade-{uuid.uuid4().hex[:12]}"
-        for controller, settings in (("memory", self._memory_settings()), ("pids", self._pids_settings())):
+        limits = (("memory", self._memory_settings()), ("pids", self._pids_settings()))
+        self.accounting = self._make("cpuacct", name)  # CPU time of the whole submission (cgroup v1)
+        if self.accounting is not None:
+            self.folders.append(self.accounting)
+        for controller, settings in limits:
             folder = self._make(controller, name)
             if folder is None:
                 continue
@@ -123,7 +127,24 @@ class SubmissionCgroup:
     @property
     def whole(self) -> bool:
         """True when both the memory and the process limit hold for the submission as a whole."""
-        return len(self.folders) == 2
+        return len([f for f in self.folders if f != self.accounting]) == 2
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system) every process of the submission used, where the host accounts it."""
+        candidates = [(self.accounting, "cpuacct.usage", 1e9)] if self.accounting else []
+        candidates += [(folder, "cpu.stat", 1e6) for folder in self.folders]  # cgroup v2: usage_usec
+        for folder, file, per_second in candidates:
+            try:
+                text = (folder / file).read_text()
+            except OSError:
+                continue
+            if file == "cpu.stat":
+                usage = dict(line.split() for line in text.splitlines() if line.strip())
+                if "usage_usec" in usage:
+                    return int(usage["usage_usec"]) / per_second
+                continue
+            return int(text.strip()) / per_second
+        return None
 
     def enter(self) -> None:
         """Put the calling process (a child, before exec) into the cgroups; its descendants follow."""
