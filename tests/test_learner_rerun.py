@@ -39,6 +39,8 @@ while len(_threading.enumerate()) > _at_most and _time.monotonic() < _deadline:
 print(_json.dumps({
     "pid": _os.getpid(),
     "threads": sorted(_t.name for _t in _threading.enumerate()),
+    "kinds": {_t.name: f"{type(_t).__module__}.{type(_t).__qualname__} target={getattr(getattr(_t, '_target', None), '__qualname__', None)}"
+              for _t in _threading.enumerate()},
     "servers": sorted([_s.name, _s.port, _s.running] for _s in _running_servers()),
 }))
 """
@@ -206,8 +208,14 @@ def test_notebook_runs_twice_in_one_kernel_and_again_after_a_restart(notebook, k
     assert second == {}, "second run in the same kernel:\n" + described(second)
     after_second = k.inventory(at_most=len(after_first["threads"]))
     assert_only_live_servers(after_second)
-    more = Counter(after_second["threads"]) - Counter(after_first["threads"])
-    assert len(after_second["threads"]) <= len(after_first["threads"]), f"threads added by the second run: {more}"
+    # A library's process-wide helper thread, started on first use and never more than once, is not a leak:
+    # pyzmq starts its GarbageCollectorThread at the first zero-copy send of a large output (a plot, a table),
+    # which may happen in the first run or only in the second.
+    singletons = {n for n, kind in after_second["kinds"].items() if kind.split()[0] in LIBRARY_SINGLETONS}
+    more = Counter(after_second["threads"]) - Counter(after_first["threads"]) - Counter(singletons)
+    assert not more, (
+        f"threads added by the second run: {more}: " + ", ".join(f"{n}: {after_second['kinds'][n]}" for n in more)
+    )
 
     old_pid = after_second["pid"]
     k.restart()
@@ -351,6 +359,7 @@ def export_orders_csv(db: sqlite3.Connection = Depends(orders_connection)) -> St
             pass
     return StreamingResponse(rows(), media_type="text/csv")
 '''
+LIBRARY_SINGLETONS = {"zmq.utils.garbage.GarbageCollectorThread", "tqdm._monitor.TMonitor"}
 # Worker threads of event loops that are closed: left behind by a server that has stopped.
 ORPHAN_WORKERS = """
 import threading as _threading, time as _time
