@@ -108,7 +108,8 @@ def _grade(args: argparse.Namespace) -> int:
     limits = Limits(submission_seconds=args.timeout, cell_seconds=args.cell_timeout, sandbox=not args.no_sandbox)
     if args.command == "grade-one":
         result = grade_submission(folder, Path(args.out), args.learner, course, points, limits)
-        print(f"{result.learner}: {result.total:g} points{f' ({result.reason})' if result.reason else ''} -> {args.out}")
+        why = f" ({result.reason})" if result.reason else ""
+        print(f"{result.learner}: {result.total:g} points{why} -> {args.out}")
         return 0
     grade(folder, Path(args.out), jobs=args.jobs, course=course, points=points, limits=limits)
     print(f"gradebook: {Path(args.out) / 'gradebook.csv'}; feedback: {Path(args.out) / 'feedback'}/")

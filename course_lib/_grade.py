@@ -319,11 +319,13 @@ def prepare_grading(course: Path, limits: Limits) -> dict[tuple[str, int], str]:
 
 
 def grade_submission(submission: Path, result_file: Path, learner: str | None = None, course: Path = ROOT,
-                     points: dict[str, float] | None = None, limits: Limits | None = None) -> Result:  # fmt: skip
+                     points: dict[str, float] | None = None, limits: Limits | None = None,
+                     cells: dict[tuple[str, int], str] | None = None) -> Result:  # fmt: skip
     """One submission in, one results file out (the unit an engine such as xargs, parallel or a
-    Kubernetes Indexed Job runs): whatever the tests say, the file is written."""
+    Kubernetes Indexed Job runs): whatever the tests say, the file is written.  `cells`, when the caller has
+    already run prepare_grading() for a whole class, saves doing it again for every submission."""
     limits = limits or Limits()
-    cells = prepare_grading(course, limits)
+    cells = cells or prepare_grading(course, limits)
     result = grade_one(learner or submission.name, submission, course, cells, points or {}, limits)
     result_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = result_file.with_name(result_file.name + ".part")
@@ -357,13 +359,13 @@ def grade(
     """A whole class on this machine, `jobs` at a time: grade_submission() per folder, then merge()."""
     started = time.monotonic()
     limits = limits or Limits()
-    prepare_grading(course, limits)
+    cells = prepare_grading(course, limits)
     folders = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
     jobs = jobs or os.cpu_count() or 1
     results_dir = out / "results"
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(grade_submission, f, results_dir / f"{f.name}.json", f.name, course, points, limits)
-                   for f in folders]  # fmt: skip
+        futures = [pool.submit(grade_submission, f, results_dir / f"{f.name}.json", f.name, course, points, limits,
+                               cells) for f in folders]  # fmt: skip
         for future in futures:
             future.result()
     results = merge([results_dir / f"{f.name}.json" for f in folders], out)

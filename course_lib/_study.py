@@ -59,13 +59,13 @@ def solution(exercise_id: str, give_up: bool = False) -> Shown:
     return Shown(text, source=source)
 
 
-def _untouched(ex: Exercise) -> bool:
+def is_untouched_stub(ex: Exercise) -> bool:
     """The learner's function is still the stub, character for character."""
     return answer_source(ex, answers_dir()) == answer_source(ex, PRISTINE)
 
 
 def _status(ex: Exercise, item: dict) -> str:
-    if _untouched(ex):  # whatever was recorded, the file holds the stub now
+    if is_untouched_stub(ex):  # whatever was recorded, the file holds the stub now
         return "not written yet"
     status = item.get("status", "not tried")
     if status == "reset":

@@ -91,10 +91,11 @@ def playground_app(title: str) -> FastAPI:
 def stubs_left(chapter: str) -> list[str]:
     """The chapter's exercises whose function is still the untouched stub, as '3.2 send_blob'."""
     from ._checks import EXERCISES, _id_key, _load_checks
-    from ._study import _untouched
+    from ._study import is_untouched_stub
 
     _load_checks()
-    found = [ex for ex in EXERCISES.values() if ex.id.split(".")[0] == str(int(chapter)) and _untouched(ex)]
+    prefix = f"{int(chapter)}."
+    found = [ex for ex in EXERCISES.values() if ex.id.startswith(prefix) and is_untouched_stub(ex)]
     return [f"{ex.id} {ex.function}" for ex in sorted(found, key=lambda ex: _id_key(ex.id))]
 
 
