@@ -14,7 +14,7 @@ import time
 os.environ["COURSE_ANSWERS"] = "solutions"
 
 from course_lib import check  # noqa: E402
-from course_lib._checks import EXERCISES, exercise_ids  # noqa: E402
+from course_lib.registry import exercise_ids, exercises  # noqa: E402
 
 
 def main() -> int:
@@ -22,7 +22,7 @@ def main() -> int:
     parser.add_argument("out")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    results = {i: {"function": EXERCISES[i].function, "seconds": [], "failed": None} for i in exercise_ids()}
+    results = {i: {"function": exercises()[i].function, "seconds": [], "failed": None} for i in exercise_ids()}
     for _ in range(args.repeats):
         for exercise_id, entry in results.items():
             started = time.perf_counter()

@@ -117,7 +117,8 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _check(ids: list[str]) -> int:
-    from ._checks import CheckFailed, check, exercise_ids
+    from ._checks import CheckFailed, check
+    from .registry import exercise_ids
 
     failed = 0
     for exercise_id in ids or exercise_ids():

@@ -4,7 +4,7 @@
 
 - unset or `exercises`: the learner's answers in `exercises/` (the default);
 - `solutions`: the reference answers in `solutions/` (instructors, the test suite);
-- `stubs`: the pristine stubs kept in `course_lib/pristine/` (what a new learner starts from);
+- `stubs`: the stubs a new learner starts from, made from `solutions/` (`stub_module`) into `.course/stubs/`;
 - any other value: a path to a folder of exercise modules (a submission being graded).
 """
 
@@ -15,16 +15,21 @@ import linecache
 import os
 import sys
 import threading
+import traceback
 import types
 from pathlib import Path
 
+from ._source import stub_of
+from .registry import exercises
+
 ROOT = Path(__file__).resolve().parent.parent
-PRISTINE = Path(__file__).resolve().parent / "pristine"
+SOLUTIONS = ROOT / "solutions"
+STUBS = ROOT / ".course" / "stubs"
 
 _KNOWN = {
     "exercises": ROOT / "exercises",
-    "solutions": ROOT / "solutions",
-    "stubs": PRISTINE,
+    "solutions": SOLUTIONS,
+    "stubs": STUBS,
 }
 
 _cache: dict[Path, tuple[tuple[int, int], types.ModuleType]] = {}
@@ -39,7 +44,28 @@ def answers_kind() -> str:
 
 def answers_dir() -> Path:
     value = os.environ.get("COURSE_ANSWERS", "").strip() or "exercises"
+    if value == "stubs":
+        write_stubs()
     return _KNOWN.get(value) or Path(value).expanduser().resolve()
+
+
+def stub_module(stem: str) -> str:
+    """The exercise file `exercises/<stem>.py` as a new learner gets it: solutions/<stem>.py with every
+    answer's body replaced by its TODO and `raise NotImplementedError` (the one source of the stubs)."""
+    names = [name for ex in exercises().values() if ex.module == stem for name in ex.functions]
+    return stub_of((SOLUTIONS / f"{stem}.py").read_text(encoding="utf-8"), names)
+
+
+def write_stubs() -> None:
+    """Bring .course/stubs/ up to date with solutions/ (COURSE_ANSWERS=stubs loads from there)."""
+    STUBS.mkdir(parents=True, exist_ok=True)
+    for stem in sorted({ex.module for ex in exercises().values()}):
+        text = stub_module(stem)
+        target = STUBS / f"{stem}.py"
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            partial = target.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(text, encoding="utf-8")
+            partial.replace(target)
 
 
 def display_path(path: Path | str) -> str:
@@ -49,6 +75,16 @@ def display_path(path: Path | str) -> str:
         return path.resolve().relative_to(ROOT).as_posix()
     except ValueError:
         return str(path)
+
+
+def learner_frame(exc: BaseException) -> traceback.FrameSummary | None:
+    """The innermost frame of `exc`'s traceback that lies in the answers folder."""
+    folder = str(answers_dir())
+    found = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if os.path.abspath(frame.filename).startswith(folder + os.sep):
+            found = frame
+    return found
 
 
 class AnswerFileMissing(FileNotFoundError):

@@ -1,9 +1,9 @@
 """Running an exercise's checks and telling the learner, in a few plain lines, what happened.
 
-A check is a function registered with `@exercise(...)` in `course_lib/checks/chNN.py`.  It receives the
-learner's answer and a `Context`, raises `Failure(...)` when the answer is wrong, and returns one line
-saying what it verified.  `check()` runs it in a worker thread with a time limit and turns every way it
-can end into one message:
+An exercise (listed in `course.toml`, read by `registry`) is checked by its cases, `@case("1.1")` functions
+in `course_lib/checks/` (see checks/_case.py).  Each receives the learner's answer and a `Context` and raises
+`Failure(...)` when the answer is wrong.  `check()` runs them in order in a worker thread with a time limit
+and turns every way that can end into one message:
 
     passed                    -> prints "✓ 1.1 ...", returns True
     Failure                   -> raises CheckFailed: what was expected, what came back, what to try
@@ -14,21 +14,25 @@ can end into one message:
 
 from __future__ import annotations
 
-import dataclasses
+import importlib
 import os
+import shutil
 import sys
+import tempfile
 import threading
 import traceback
 from pathlib import Path
 from typing import Any, Callable
 
-from . import _progress
-from ._answers import AnswerFileMissing, answers_dir, answers_kind, display_path, load_module
+from . import _progress, registry
+from ._answers import AnswerFileMissing, answers_dir, display_path, learner_frame, load_module
 from ._notebook import show_passed
 from ._server import LiveServer, ServerStopped, _raise_in_thread
 from ._source import function_source
+from .checks._case import CASES, Failure
+from .registry import Exercise
 
-__all__ = ["CheckFailed", "Failure", "Context", "Exercise", "exercise", "check", "EXERCISES"]
+__all__ = ["CheckFailed", "Context", "check"]
 
 TIME_LIMIT = float(os.environ.get("COURSE_CHECK_TIMEOUT", "10"))
 
@@ -36,11 +40,14 @@ TIME_LIMIT = float(os.environ.get("COURSE_CHECK_TIMEOUT", "10"))
 class CheckFailed(AssertionError):
     """An exercise's check did not pass.  Its message is all the learner needs to read."""
 
-    def __init__(self, message: str, exercise_id: str = "", kind: str = "failed") -> None:
+    def __init__(self, message: str, exercise_id: str = "", kind: str = "failed", case: str = "",
+                 site: str = "") -> None:  # fmt: skip
         super().__init__(message)
         self.message = message
         self.exercise_id = exercise_id
         self.kind = kind  # failed | stub | raised | timeout | missing
+        self.case = case  # the case that was running when the check ended (its function's name)
+        self.site = site  # for a Failure: "path:line" of its `raise` in course_lib/checks
 
     def __str__(self) -> str:
         return self.message
@@ -52,47 +59,29 @@ class CheckFailed(AssertionError):
         return [f"{red}{first}{plain}", *rest]
 
 
-class Failure(Exception):
-    """Raised by a check: `problem` is one sentence; the rest is optional."""
-
-    def __init__(self, problem: str, expected: str = "", got: str = "", next: str = "") -> None:
-        super().__init__(problem)
-        self.problem, self.expected, self.got, self.next = problem, expected, got, next
-
-
-@dataclasses.dataclass
-class Exercise:
-    id: str
-    title: str
-    module: str  # file stem in exercises/ and solutions/
-    function: str  # the name the learner writes
-    hints: list[str]
-    run: Callable[..., str]
-
-    @property
-    def learner_file(self) -> str:
-        return f"exercises/{self.module}.py"
-
-
-EXERCISES: dict[str, Exercise] = {}
-
-
-def exercise(exercise_id: str, *, title: str, module: str, function: str, hints: list[str]):
-    """Register a check.  The decorated function is `run(answer, ctx) -> str`."""
-
-    def register(run: Callable[..., str]) -> Callable[..., str]:
-        EXERCISES[exercise_id] = Exercise(exercise_id, title, module, function, list(hints), run)
-        return run
-
-    return register
-
-
 class Context:
     """What a check may use beside the answer: servers that are stopped when the check ends."""
 
-    def __init__(self, exercise: Exercise) -> None:
+    def __init__(self, exercise: Exercise, functions: dict[str, Any] | None = None) -> None:
         self.exercise = exercise
         self.servers: list[LiveServer] = []
+        self.found: dict[str, Any] = {}  # what one case measured, for a later case's phrase
+        self.case = ""  # the case running now
+        self._functions = functions or {}
+        self._folder: Path | None = None
+
+    @property
+    def folder(self) -> Path:
+        """A scratch folder for this check's files, removed when the check ends."""
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="course-check-"))
+        return self._folder
+
+    def answer(self, name: str) -> Any:
+        """Another function the exercise has the learner write (course.toml `functions`), as answered."""
+        if name not in self._functions:
+            self._functions[name] = _get_answer(self.exercise, name)
+        return self._functions[name]
 
     def serve(self, app: Any) -> LiveServer:
         server = LiveServer(app, name=f"check {self.exercise.id}").start()
@@ -102,6 +91,8 @@ class Context:
     def close(self) -> None:
         for server in self.servers:
             server.stop()
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
 
     @property
     def server_errors(self) -> list[BaseException]:
@@ -111,18 +102,8 @@ class Context:
 # -- finding the learner's part of a traceback --------------------------------------------------------
 
 
-def _learner_frame(exc: BaseException) -> traceback.FrameSummary | None:
-    """The innermost frame of `exc`'s traceback that lies in the answers folder."""
-    folder = str(answers_dir())
-    found = None
-    for frame in traceback.extract_tb(exc.__traceback__):
-        if os.path.abspath(frame.filename).startswith(folder + os.sep):
-            found = frame
-    return found
-
-
 def _is_stub(exc: BaseException) -> bool:
-    return isinstance(exc, NotImplementedError) and _learner_frame(exc) is not None
+    return isinstance(exc, NotImplementedError) and learner_frame(exc) is not None
 
 
 def _where(frame: traceback.FrameSummary) -> str:
@@ -153,7 +134,7 @@ def _stub_message(ex: Exercise) -> str:
 
 
 def _raised_message(ex: Exercise, exc: BaseException, where: str = "") -> str:
-    frame = _learner_frame(exc)
+    frame = learner_frame(exc)
     lines = [f"✗ {_header(ex)} raised {type(exc).__name__}{where}: {exc}".rstrip(": ")]
     if frame is not None:
         lines.append(f"  at {_where(frame)}")
@@ -227,7 +208,9 @@ def _stop_learner_threads(before: set[threading.Thread]) -> None:
         thread.join(0.5)
 
 
-def _get_answer(ex: Exercise) -> Any:
+def _get_answer(ex: Exercise, name: str = "") -> Any:
+    """The function `name` (by default the exercise's first) from the learner's module, or CheckFailed."""
+    name = name or ex.function
     try:
         module = load_module(ex.module)
     except AnswerFileMissing:
@@ -246,10 +229,10 @@ def _get_answer(ex: Exercise) -> Any:
         ) from None
     except BaseException as exc:  # noqa: BLE001 - an import-time error is the learner's to see
         raise CheckFailed(_raised_message(ex, exc, " while the exercise file was imported"), ex.id, "raised") from None
-    answer = getattr(module, ex.function, None)
+    answer = getattr(module, name, None)
     if answer is None:
         raise CheckFailed(
-            f"✗ {_header(ex)}: {display_path(module.__file__ or '')} has no `{ex.function}`.\n"
+            f"✗ {_header(ex)}: {display_path(module.__file__ or '')} has no `{name}`.\n"
             f"  next: keep the function's name and signature as the exercise gives them",
             ex.id,
             "missing",
@@ -257,10 +240,20 @@ def _get_answer(ex: Exercise) -> Any:
     return answer
 
 
+def _failure_site(failure: Failure) -> str:
+    """Where in course_lib/checks the failure was raised, as "course_lib/checks/ch01.py:212"."""
+    folder = os.path.dirname(os.path.abspath(__file__)) + os.sep + "checks" + os.sep
+    site = ""
+    for frame in traceback.extract_tb(failure.__traceback__):
+        if os.path.abspath(frame.filename).startswith(folder):
+            site = f"{display_path(frame.filename)}:{frame.lineno}"
+    return site
+
+
 def _verdict(ex: Exercise, kind: str, value: Any, ctx: Context) -> CheckFailed | str:
     """Turn how the check ended into the ✓ line or the CheckFailed to raise."""
     # An exception inside the learner's endpoint is the real story behind most client-side failures.
-    server_error = next((e for e in ctx.server_errors if _learner_frame(e) is not None), None)
+    server_error = next((e for e in ctx.server_errors if learner_frame(e) is not None), None)
     if kind == "ok":
         return f"✓ {_header(ex)}: {value}"
     if kind == "timeout":
@@ -270,23 +263,46 @@ def _verdict(ex: Exercise, kind: str, value: Any, ctx: Context) -> CheckFailed |
             f'  next: look for a loop that never ends or a read that waits forever; hint("{ex.id}") gives a hint',
             ex.id,
             "timeout",
+            ctx.case,
         )
     exc: BaseException = value
     if isinstance(exc, CheckFailed):  # raised while loading the answer: already worded
         return exc
     if _is_stub(exc) or (server_error is not None and _is_stub(server_error)):
-        return CheckFailed(_stub_message(ex), ex.id, "stub")
+        return CheckFailed(_stub_message(ex), ex.id, "stub", ctx.case)
     if isinstance(exc, Failure):
         if server_error is not None:
-            return CheckFailed(_raised_message(ex, server_error, " while serving the request"), ex.id, "raised")
-        return CheckFailed(_failure_message(ex, exc), ex.id, "failed")
-    if _learner_frame(exc) is not None:
-        return CheckFailed(_raised_message(ex, exc), ex.id, "raised")
+            message = _raised_message(ex, server_error, " while serving the request")
+            return CheckFailed(message, ex.id, "raised", ctx.case)
+        return CheckFailed(_failure_message(ex, exc), ex.id, "failed", ctx.case, _failure_site(exc))
+    if learner_frame(exc) is not None:
+        return CheckFailed(_raised_message(ex, exc), ex.id, "raised", ctx.case)
     if server_error is not None:
-        return CheckFailed(_raised_message(ex, server_error, " while serving the request"), ex.id, "raised")
+        return CheckFailed(_raised_message(ex, server_error, " while serving the request"), ex.id, "raised", ctx.case)
     # Not the learner's code: a fault in the check itself.  Show everything; it is ours to fix.
     detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return CheckFailed(f"✗ {_header(ex)}: the check itself failed (please report this):\n{detail}", ex.id, "error")
+    message = f"✗ {_header(ex)}: the check itself failed (please report this):\n{detail}"
+    return CheckFailed(message, ex.id, "error", ctx.case)
+
+
+def cases_of(ex: Exercise) -> list:
+    """The exercise's cases, in order; importing course_lib.checks registers every chapter's."""
+    importlib.import_module(f"{__package__}.checks")
+    cases = CASES.get(ex.id)
+    if not cases:
+        raise LookupError(f"exercise {ex.id} has no cases in course_lib/checks")
+    return cases
+
+
+def _run_cases(ex: Exercise, answer: Any, ctx: Context) -> str:
+    """Every case in order; the first Failure ends the run.  The ✓ phrase: the cases' phrases joined."""
+    phrases = []
+    for each in cases_of(ex):
+        ctx.case = each.name
+        phrase = each.run(answer, ctx)
+        if phrase:
+            phrases.append(phrase)
+    return "; ".join(phrases)
 
 
 def check(exercise_id: str, answer: Any = None, *, quiet: bool = False) -> None:
@@ -295,16 +311,12 @@ def check(exercise_id: str, answer: Any = None, *, quiet: bool = False) -> None:
     Prints one ✓ line when the answer passes (and returns None, so a notebook shows nothing more);
     raises CheckFailed otherwise.
     """
-    _load_checks()
-    ex = EXERCISES.get(str(exercise_id))
-    if ex is None:
-        known = ", ".join(sorted(EXERCISES, key=_id_key))
-        raise ValueError(f"there is no exercise {exercise_id!r}; the exercises are {known}")
-    ctx = Context(ex)
+    ex = registry.find(exercise_id)
+    ctx = Context(ex, {ex.function: answer} if answer is not None else None)
 
     def run() -> str:
         # Importing the exercise file runs learner code too, so it happens inside the time limit.
-        return ex.run(answer if answer is not None else _get_answer(ex), ctx)
+        return _run_cases(ex, ctx.answer(ex.function), ctx)
 
     threads_before = set(threading.enumerate())
     try:
@@ -333,22 +345,9 @@ def _report(exercise_id: str, kind: str, message: str) -> None:
             f.write(json.dumps({"id": exercise_id, "kind": kind, "message": message}, ensure_ascii=False) + "\n")
 
 
-def _id_key(exercise_id: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in exercise_id.split("."))
-
-
-def _load_checks() -> None:
-    from . import checks  # noqa: F401 - importing registers every chapter's exercises
-
-
-def exercise_ids() -> list[str]:
-    _load_checks()
-    return sorted(EXERCISES, key=_id_key)
-
-
-def answer_source(ex: Exercise, folder: Path) -> str | None:
-    """The source of `ex.function` in `folder/<module>.py`, read without importing it."""
+def answer_source(ex: Exercise, folder: Path, name: str = "") -> str | None:
+    """The source of `name` (by default the exercise's first function) in `folder/<module>.py`, not imported."""
     try:
-        return function_source((folder / f"{ex.module}.py").read_text(encoding="utf-8"), ex.function)
+        return function_source((folder / f"{ex.module}.py").read_text(encoding="utf-8"), name or ex.function)
     except (OSError, SyntaxError):
         return None

@@ -8,26 +8,15 @@ import shutil
 from pathlib import Path
 
 from . import _progress
-from ._answers import PRISTINE, ROOT, answers_dir, answers_kind, display_path
-from ._checks import Exercise, _id_key, _load_checks, answer_source, EXERCISES
+from ._answers import ROOT, SOLUTIONS, answers_dir, answers_kind, display_path, stub_module
+from .registry import Exercise, exercises, find
 from ._shown import ProgressTable, Shown
-from ._source import replace_function
-
-SOLUTIONS = ROOT / "solutions"
-
-
-def _exercise(exercise_id: str) -> Exercise:
-    _load_checks()
-    ex = EXERCISES.get(str(exercise_id))
-    if ex is None:
-        known = ", ".join(sorted(EXERCISES, key=_id_key))
-        raise ValueError(f"there is no exercise {exercise_id!r}; the exercises are {known}")
-    return ex
+from ._source import function_source, replace_function
 
 
 def hint(exercise_id: str) -> Shown:
     """The next hint for an exercise: the first call a nudge, the last one nearly the answer."""
-    ex = _exercise(exercise_id)
+    ex = find(exercise_id)
     shown = int(_progress.entry(ex.id).get("hints", 0))
     number = min(shown + 1, len(ex.hints))
     if shown < len(ex.hints):
@@ -40,7 +29,7 @@ def hint(exercise_id: str) -> Shown:
 
 def solution(exercise_id: str, give_up: bool = False) -> Shown:
     """The reference answer -- once you have checked an attempt of your own, or with give_up=True."""
-    ex = _exercise(exercise_id)
+    ex = find(exercise_id)
     tried = _progress.entry(ex.id).get("status") in ("passed", "failed")
     if not (tried or give_up):
         text = (
@@ -50,18 +39,32 @@ def solution(exercise_id: str, give_up: bool = False) -> Shown:
             f'(Or, to see it now: solution("{ex.id}", give_up=True).)'
         )
         return Shown(text, source=None)
-    source = answer_source(ex, SOLUTIONS)
-    if source is None:
-        raise FileNotFoundError(f"solutions/{ex.module}.py has no {ex.function}; the course files are incomplete")
+    sources = [_source_in(SOLUTIONS / f"{ex.module}.py", name) for name in ex.functions]
+    if None in sources:
+        raise FileNotFoundError(f"solutions/{ex.module}.py lacks part of {ex.id}; the course files are incomplete")
+    source = "\n\n".join(sources)
     if give_up and not tried:
         _progress.update(ex.id, gave_up=True)
     text = f"# Reference answer for {ex.id} ({display_path(SOLUTIONS / (ex.module + '.py'))})\n{source}"
     return Shown(text, source=source)
 
 
+def _source_in(path: Path, name: str) -> str | None:
+    """The source of the top-level function `name` in the file at `path`, read without importing it."""
+    try:
+        return function_source(path.read_text(encoding="utf-8"), name)
+    except (OSError, SyntaxError):
+        return None
+
+
 def is_untouched_stub(ex: Exercise) -> bool:
-    """The learner's function is still the stub, character for character."""
-    return answer_source(ex, answers_dir()) == answer_source(ex, PRISTINE)
+    """Every function of the exercise in the learner's file is still its stub, character for character."""
+    try:
+        stub = stub_module(ex.module)
+    except OSError:  # no solutions/ here (a grader's sandbox): nothing to compare with
+        return False
+    learner = answers_dir() / f"{ex.module}.py"
+    return all(_source_in(learner, name) == function_source(stub, name) for name in ex.functions)
 
 
 def _status(ex: Exercise, item: dict) -> str:
@@ -82,14 +85,12 @@ def _mark(status: str) -> str:
 def progress(chapter: str | int | None = None) -> ProgressTable:
     """A table of every exercise (or one chapter's: `progress("03")`): passed, failed, not written yet or
     not tried, with the hints used.  Its rows are dicts, for code that wants the data."""
-    _load_checks()
     data = _progress.load()["exercises"]
     prefix = f"{int(chapter)}." if chapter is not None else ""
     rows = []
-    for exercise_id in sorted(EXERCISES, key=_id_key):
+    for exercise_id, ex in exercises().items():
         if not exercise_id.startswith(prefix):
             continue
-        ex = EXERCISES[exercise_id]
         item = data.get(exercise_id, {})
         rows.append(
             {
@@ -116,15 +117,14 @@ def reset(exercise_id: str, whole_file: bool = False) -> Shown:
     Only that function changes; the rest of the file (other exercises) is left as it is.  A file that
     does not compile can only be reset whole: `reset("1.1", whole_file=True)`.
     """
-    ex = _exercise(exercise_id)
+    ex = find(exercise_id)
     if answers_kind() in ("solutions", "stubs"):
         raise ValueError(
             f"COURSE_ANSWERS={answers_kind()}: reset() only rewrites a learner's exercise file, "
             f"never the reference solutions or the pristine stubs"
         )
     target = answers_dir() / f"{ex.module}.py"
-    pristine_path = PRISTINE / f"{ex.module}.py"
-    pristine = pristine_path.read_text(encoding="utf-8")
+    stub = stub_module(ex.module)
     backup = None
     if target.exists():
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
@@ -132,13 +132,12 @@ def reset(exercise_id: str, whole_file: bool = False) -> Shown:
         backup.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(target, backup)
     if not target.exists() or whole_file:
-        new_text = pristine
+        new_text = stub
     else:
-        current = target.read_text(encoding="utf-8")
-        stub = answer_source(ex, PRISTINE)
-        assert stub is not None, f"course_lib/pristine/{ex.module}.py lacks {ex.function}"
+        new_text = target.read_text(encoding="utf-8")
         try:
-            new_text = replace_function(current, ex.function, stub)
+            for name in ex.functions:
+                new_text = replace_function(new_text, name, function_source(stub, name) or "")
         except SyntaxError as exc:
             raise ValueError(
                 f"{display_path(target)} does not compile (line {exc.lineno}), so {ex.function} cannot be "

@@ -14,7 +14,8 @@ from pathlib import Path
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
 
-from ._answers import ROOT, answers, answers_dir, display_path
+from ._answers import ROOT, answers, answers_dir, display_path, learner_frame
+from .registry import exercises
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}")
 
@@ -60,14 +61,11 @@ def safe_path(folder: Path, name: str) -> Path:
 def _exercise_of(exc: BaseException) -> tuple[str, str]:
     """('3.2 send_blob', 'exercises/ch03_range_requests.py, line 205') for a NotImplementedError raised by
     a stub in the answers folder; ('', '') when it came from elsewhere."""
-    from ._checks import EXERCISES, _learner_frame, _load_checks
-
-    frame = _learner_frame(exc)
+    frame = learner_frame(exc)
     if frame is None:
         return "", ""
-    _load_checks()
     module = Path(frame.filename).stem
-    named = [ex for ex in EXERCISES.values() if ex.module == module and ex.function == frame.name]
+    named = [ex for ex in exercises().values() if ex.module == module and frame.name in ex.functions]
     what = f"{named[0].id} {frame.name}" if named else frame.name
     return what, f"{display_path(frame.filename)}, line {frame.lineno}"
 
@@ -90,13 +88,10 @@ def playground_app(title: str) -> FastAPI:
 
 def stubs_left(chapter: str) -> list[str]:
     """The chapter's exercises whose function is still the untouched stub, as '3.2 send_blob'."""
-    from ._checks import EXERCISES, _id_key, _load_checks
     from ._study import is_untouched_stub
 
-    _load_checks()
     prefix = f"{int(chapter)}."
-    found = [ex for ex in EXERCISES.values() if ex.id.startswith(prefix) and is_untouched_stub(ex)]
-    return [f"{ex.id} {ex.function}" for ex in sorted(found, key=lambda ex: _id_key(ex.id))]
+    return [f"{ex.id} {ex.function}" for ex in exercises().values() if ex.id.startswith(prefix) and is_untouched_stub(ex)]
 
 
 def banner(chapter: str, url: str) -> str:

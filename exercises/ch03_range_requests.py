@@ -13,6 +13,7 @@ import email.utils
 import hashlib
 import os
 import re
+import secrets
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -145,6 +146,10 @@ def read_range(blob: Blob, first: int, last: int, chunk_size: int = CHUNK_SIZE) 
 
 # -- 3.1 ------------------------------------------------------------------------------------------------
 
+_INT_RANGE = re.compile(r"([0-9]+)-([0-9]*)")
+_SUFFIX_RANGE = re.compile(r"-([0-9]+)")
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
 
 def parse_range(header: str | None, size: int) -> RangeResult:
     """Read a Range header for a representation of `size` bytes, as RFC 9110 §14.1-14.2 says.
@@ -228,6 +233,10 @@ def byteranges_response(blob: Blob, ranges: list[tuple[int, int]]) -> Response:
 
 
 # -- 3.4 ------------------------------------------------------------------------------------------------
+
+
+class _Restart(Exception):
+    """The partial file cannot be continued: start again from byte 0."""
 
 
 def repr_digest(response: httpx.Response) -> str | None:

@@ -21,6 +21,7 @@ from typing import NamedTuple
 import httpx
 from fastapi import Depends, Query
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 #: The server's own log (uvicorn's): the place for the details of a failure, never the response.
 server_log = logging.getLogger("uvicorn.error")

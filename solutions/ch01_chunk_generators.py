@@ -17,6 +17,8 @@ def file_chunks(path, chunk_size=1024 * 1024):
     Nothing is opened before the first next(); the file is closed when the loop ends,
     when the generator is closed early, and when an error interrupts it.
     """
+    # TODO: yield the bytes of the file at `path`, chunk_size at a time.
+    # A file holding b"0123456789", chunk_size=4 -> b"0123", b"4567", b"89"
     if chunk_size <= 0:
         raise ValueError(f"chunk_size must be positive, got {chunk_size}")
     with open(path, "rb") as f:
@@ -36,6 +38,8 @@ def byte_range_chunks(path, start, end, chunk_size=64 * 1024):
     Nothing is opened before the first next(); the file is closed when the loop ends
     and when the generator is closed early.
     """
+    # TODO: yield bytes start..end of the file (both included), at most chunk_size at a time.
+    # A file holding b"0123456789", start=2, end=7, chunk_size=4 -> b"2345", b"67"
     if start < 0 or end < start:
         raise ValueError(f"need 0 <= start <= end, got start={start}, end={end}")
     if chunk_size <= 0:
@@ -61,6 +65,8 @@ def csv_rows(conn, query="SELECT * FROM orders ORDER BY id"):
     b'id,customer\\r\\n', b'1,Ada\\r\\n', b'2,"Smith, John"\\r\\n'.
     Memory stays flat however many rows the query returns: no more than one row is held at a time.
     """
+    # TODO: yield the header line, then one CSV line per row of the query, each encoded to UTF-8.
+    # orders(id, customer) holding (1, 'Ada'), (2, NULL) -> b'id,customer\r\n', b'1,Ada\r\n', b'2,\r\n'
     cursor = conn.execute(query)
     try:
         buffer = io.StringIO()
@@ -88,6 +94,8 @@ def rechunk(chunks, size=64 * 1024):
     Lazy: it takes from `chunks` only what the next piece needs, so it works on an endless input.
     size <= 0 -> ValueError.
     """
+    # TODO: yield the same bytes again in pieces of exactly `size` bytes; only the last may be shorter.
+    # [b"ab", b"cde", b"f"] with size=4 -> b"abcd", b"ef"
     if size <= 0:
         raise ValueError(f"size must be positive, got {size}")
     buffer = bytearray()
@@ -108,6 +116,8 @@ async def aiter_file(path, chunk_size=64 * 1024):
     keep running.  An empty file yields nothing.
     chunk_size <= 0 -> ValueError.  The file is closed when the loop ends and on aclose().
     """
+    # TODO: yield the same chunks as file_chunks (1.1), letting other coroutines run while the file is read.
+    # A file holding b"0123456789", chunk_size=4 -> b"0123", b"4567", b"89"
     if chunk_size <= 0:
         raise ValueError(f"chunk_size must be positive, got {chunk_size}")
     f = await asyncio.to_thread(open, path, "rb")

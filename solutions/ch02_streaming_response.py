@@ -91,6 +91,8 @@ def export_orders_csv(db: sqlite3.Connection = Depends(orders_connection)) -> St
     The header row comes first, even for an empty table.  Values with commas, quotes or line breaks are
     quoted the standard CSV way, as in 1.3.  Memory stays flat however many rows there are.
     """
+    # TODO: send the whole orders table as a CSV download, header line first, while it is read.
+    # GET /orders.csv -> 200, text/csv, saved as orders.csv: "id,created,...,status", then one line per order
     rows = db.execute("SELECT * FROM orders ORDER BY id")
 
     def csv_chunks():
@@ -130,6 +132,8 @@ def orders_jsonl(
     Only orders with price_cents >= min_price_cents; at most `limit` of them.
     GET /orders.jsonl?status=lost -> 422, before a single row is read.
     """
+    # TODO: yield an Order for each order that passes the filters, in id order.
+    # status="refunded", min_price_cents=5000, limit=2 -> Order(id=2, ...), Order(id=131, ...)
     sql = "SELECT * FROM orders WHERE price_cents >= ?"
     params: list[object] = [min_price_cents]
     if status is not None:
@@ -159,6 +163,8 @@ def orders_json_array(
     Each element is an Order as JSON; the body parses with json.loads() whatever the limit.
     Elements go out in batches of rows, while the rows are read.
     """
+    # TODO: send the first `limit` orders as one JSON array, streamed while the rows are read.
+    # limit=2 -> [{"id":1,...},{"id":2,...}]     limit=0 -> []
     rows = db.execute("SELECT * FROM orders ORDER BY id LIMIT ?", (limit,))
 
     def array_chunks():
@@ -190,6 +196,8 @@ async def job_progress(
     A client that reconnects with the header `Last-Event-ID: 2` gets only event 3, and steps 1 and 2
     are not run again.  `await run_step(n)` before sending event n.
     """
+    # TODO: run the steps not done yet and send one event after each.
+    # steps=3 with Last-Event-ID: 2 -> runs step 3 only, then sends id: 3, data: {"step":3,"total":3}
     for step in range((last_event_id or 0) + 1, steps + 1):
         await run_step(step)
         yield ServerSentEvent(id=str(step), data=Progress(step=step, total=steps))
@@ -209,6 +217,8 @@ def revenue_by_status(url: str, on_progress: Callable[[int], object] | None = No
     `on_progress=tqdm(unit=" orders").update` shows a live progress bar.
     An error status (404, 500) raises httpx.HTTPStatusError instead of returning totals.
     """
+    # TODO: return the total price_cents per status of the orders at `url`, reporting progress as it goes.
+    # (paid, 650), (paid, 100), (shipped, 899) -> {"paid": 750, "shipped": 899}, on_progress(3) once
     totals: dict[str, int] = {}
     pending = 0
     with httpx.stream("GET", url, timeout=30) as response:

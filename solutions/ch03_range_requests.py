@@ -176,6 +176,8 @@ def parse_range(header: str | None, size: int) -> RangeResult:
     satisfiable (§14.1.2: a non-zero suffix is the one satisfiable form) but 206 cannot express zero
     bytes, so it is ("ignore", []): the whole, empty representation with 200.
     """
+    # TODO: decide what the Range header asks of a `size` byte representation, as a RangeResult.
+    # parse_range("bytes=-500", 10000) -> ("ranges", [(9500, 9999)])
 
     def number(digits: str) -> int:
         """An ASCII digit string as an int; absurdly long ones (hostile headers) as a number bigger than any file."""
@@ -265,6 +267,8 @@ def send_blob(request: Request, blob: Blob) -> Response:
     Only GET applies Range (§14.2): a HEAD or a POST with Range gets the same as without.  HEAD gets the
     headers a GET without Range would get, with no body.  No more of the blob is read than the range sent.
     """
+    # TODO: answer 200, 206 or 416 for `blob`, as its Range and If-Range headers ask.
+    # Range: bytes=0-99 on 4096 bytes -> 206, Content-Range: bytes 0-99/4096, the first 100 bytes
 
     def if_range_matches(value: str, blob: Blob) -> bool:
         """If-Range (§13.1.5): a strong ETag equal to the blob's, or exactly its Last-Modified date."""
@@ -334,6 +338,8 @@ def byteranges_response(blob: Blob, ranges: list[tuple[int, int]]) -> Response:
         --3d6b6a416f9b5--\\r\\n
     The boundary is random (it must not occur in the data).  Each part's bytes are read only as they are sent.
     """
+    # TODO: build the 206 whose multipart/byteranges body holds one part per range, in order.
+    # [(0, 9), (100, 104)] of 4096 bytes -> 206, 2 parts: Content-Range: bytes 0-9/4096, then bytes 100-104/4096
     boundary = secrets.token_hex(16)
     heads = [
         (f"--{boundary}\r\nContent-Type: {blob.media_type}\r\n"
@@ -411,6 +417,8 @@ def download(
     Then .part is renamed to `dest` in one step, so `dest` never holds a partial or corrupt file.
     on_progress(bytes in .part, total size or None) is called after every chunk written.
     """
+    # TODO: download `url` to `dest`, carrying on where a broken attempt stopped; return the sha256.
+    # The connection breaks at byte 300000 -> the next request asks for Range: bytes=300000-
     dest = Path(dest)
     part = dest.with_name(dest.name + ".part")
     validator_file = dest.with_name(dest.name + ".part.validator")

@@ -149,6 +149,8 @@ def sensor_report(
 
         return StreamingResponse(rows(), media_type="text/csv")
     """
+    # TODO: send the same rows, and keep answering other requests while the sensor is read.
+    # GET /report?count=3 -> n,celsius / 0,18.0 / 1,18.7 / 2,19.4; a GET sent meanwhile is answered at once
     def rows():  # a plain generator: Starlette runs each step in a worker thread, off the event loop
         yield "n,celsius\n"
         for n in range(count):
@@ -176,6 +178,8 @@ def export_audit(audit: AuditLog = Depends(audit_log)) -> Response:
     Never put the exception's text or a traceback in the response (it may hold host names, passwords,
     SQL): the details, traceback included, go to server_log; the client gets only the words above.
     """
+    # TODO: stream the events as JSON Lines ending in the end record; a failure ends as described above.
+    # 2 events, then audit.events() fails -> 200: the 2 event lines, then {"error": "export failed", "after": 2}
     events = audit.events()
     try:
         first = next(events, None)  # the status is still ours to choose: fail now and it is a real 500
@@ -214,6 +218,8 @@ def read_audit(url: str) -> Iterator[dict]:
       - a body that ends, or breaks off (httpx.TransportError), before the {"end": true, ...} record.
     The end record itself is not yielded.
     """
+    # TODO: yield each event as it arrives, then raise ExportFailed unless the export arrived whole.
+    # 3 event lines, then {"error": "export failed", "after": 3} -> yields the 3 events, then raises ExportFailed
     try:
         with httpx.stream("GET", url, timeout=30) as response:
             if response.status_code != 200:
@@ -259,6 +265,8 @@ def follow_ticks(store: TickStore = Depends(tick_store)) -> StreamingResponse:
 
         return StreamingResponse(lines(), media_type="text/plain")
     """
+    # TODO: stream the ticks until the client leaves, and close the cursor as soon as it does.
+    # GET /ticks -> 1,10037 / 2,10074 / ...; the client disconnects -> store.open_cursors back to 0 within 1 s
     async def lines():  # cancelled when the client leaves: CancelledError, then the finally, within ms
         cursor = store.open_cursor()
         try:
@@ -361,6 +369,8 @@ async def relay_feed(feed: Feed = Depends(feed_source)) -> StreamingResponse:
     If the feed raises, the records before the error are sent and then the stream breaks off (no clean
     end); when the stream ends or the client goes away, the feed is cancelled, never left running.
     """
+    # TODO: send every record the feed publishes, in order, at the client's pace.
+    # A feed that publishes b'{"n":1}\n' and b'{"n":2}\n', then returns -> 200, body b'{"n":1}\n{"n":2}\n'
     queue: asyncio.Queue[bytes | Exception | None] = asyncio.Queue(maxsize=RELAY_QUEUE_SIZE)
 
     async def produce() -> None:
@@ -398,6 +408,8 @@ def download(path: str, root: Path = Depends(files_root)) -> FileResponse:
             ->  404 {"detail":"Not Found"}, the same body for all of them
     A symlink inside root is followed when it leads to a file inside root too.
     """
+    # TODO: send the regular file that `path` names under `root`; 404 for anything else.
+    # "docs/report 2024.csv" -> 200 with that file's bytes;  "../secret.txt" -> 404 {"detail":"Not Found"}
     base = root.resolve()
     try:
         target = (base / path).resolve(strict=True)  # follows every symlink; raises if nothing is there
@@ -419,6 +431,8 @@ async def export_slot(slots: ExportSlots = Depends(export_slots)) -> AsyncIterat
     response is over, then give it back (down by one) however it ended: the stream finished, the export
     failed, or the client went away.
     """
+    # TODO: hold one export slot for the whole response, or refuse at once when none is free.
+    # limit=2, in_use=2 -> 503 with Retry-After: 5;  in_use=0 -> 1 while the response streams, 0 after it
     if slots.in_use >= slots.limit:
         raise HTTPException(
             status_code=503,
@@ -445,4 +459,6 @@ async def export_report(
     at once, without starting its rows.  Once one of the running exports ends, fails or loses its
     client, the next request gets in.
     """
+    # TODO: send the lines of `rows` as the CSV report (holding the slot is export_slot's job).
+    # GET /export.csv -> 200, Content-Type: text/csv; charset=utf-8, "month,orders,revenue_cents", ...
     return StreamingResponse(rows, media_type="text/csv")

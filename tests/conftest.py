@@ -9,6 +9,33 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
+# Where in course_lib/checks each failed check raised its Failure ("course_lib/checks/ch01.py:212"), over the
+# whole session: tests/test_failure_cases.py measures it against every `raise Failure(` there is.
+FAILURE_SITES_REACHED: set[str] = set()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def record_failure_sites():
+    from course_lib import _checks
+
+    original = _checks._verdict
+
+    def recording(*args, **kwargs):
+        result = original(*args, **kwargs)
+        if isinstance(result, _checks.CheckFailed) and result.site:
+            FAILURE_SITES_REACHED.add(result.site)
+        return result
+
+    _checks._verdict = recording
+    yield
+    _checks._verdict = original
+
+
+def pytest_collection_modifyitems(items):
+    """Tests marked `after_all` run last, once everything they measure has run."""
+    items.sort(key=lambda item: item.get_closest_marker("after_all") is not None)
+
+
 @pytest.fixture(autouse=True)
 def course_env(tmp_path, monkeypatch):
     """Every test gets its own progress file and data folder; answers default to the solutions."""

@@ -10,12 +10,13 @@ import pytest
 import course_lib
 from course_lib import CheckFailed, check, hint, progress, reset, solution
 from course_lib import _checks
+from course_lib._answers import STUBS, stub_module
 from course_lib._source import replace_function
 from conftest import ROOT, write_module
 
 STEM = "ch01_chunk_generators"
 GOOD = (ROOT / "solutions" / f"{STEM}.py").read_text()
-STUB = (ROOT / "course_lib" / "pristine" / f"{STEM}.py").read_text()
+STUB = stub_module(STEM)
 
 
 def test_check_passes_on_solution_with_one_line(capsys):
@@ -245,14 +246,19 @@ ENDPOINT_STEM = "ch00_endpoint"
 
 
 @pytest.fixture
-def endpoint_exercise():
+def endpoint_exercise(monkeypatch):
     """A throwaway exercise whose answer is an endpoint: the check serves it and downloads /data."""
     from starlette.applications import Starlette
     from starlette.routing import Route
 
-    from course_lib._checks import Failure, exercise
+    from course_lib import registry
+    from course_lib.checks._case import CASES, Failure, case
 
-    @exercise("0.1", title="An endpoint", module=ENDPOINT_STEM, function="download", hints=["h", "https://x"])
+    every = registry.exercises()
+    extra = registry.Exercise("0.1", ENDPOINT_STEM, ("download",), "An endpoint", ("h", "https://x"))
+    monkeypatch.setattr(registry, "exercises", lambda: {**every, "0.1": extra})
+
+    @case("0.1")
     def run(download, ctx):
         server = ctx.serve(Starlette(routes=[Route("/data", download)]))
         with server.client.stream("GET", "/data") as response:
@@ -262,7 +268,7 @@ def endpoint_exercise():
         return "the body arrived"
 
     yield
-    del _checks.EXERCISES["0.1"]
+    del CASES["0.1"]
 
 
 def test_exception_inside_learners_endpoint_is_reported_with_its_line(learner_dir, endpoint_exercise):
@@ -326,13 +332,13 @@ def test_exercise_file_that_raises_at_import_is_reported(learner_dir):
 
 
 @pytest.mark.parametrize("kind", ["solutions", "stubs"])
-def test_reset_never_touches_solutions_or_pristine_stubs(kind, monkeypatch):
+def test_reset_never_touches_solutions_or_the_stubs(kind, monkeypatch):
     monkeypatch.setenv("COURSE_ANSWERS", kind)
     before = (ROOT / "solutions" / f"{STEM}.py").read_text(), STUB
     with pytest.raises(ValueError, match="only rewrites a learner's exercise file"):
         reset("1.1")
     assert ((ROOT / "solutions" / f"{STEM}.py").read_text(), STUB) == before
-    assert (ROOT / "course_lib" / "pristine" / f"{STEM}.py").read_text() == STUB
+    assert (STUBS / f"{STEM}.py").read_text() == STUB
 
 
 def test_a_module_that_blocks_at_import_does_not_hold_up_later_checks(learner_dir, monkeypatch):

@@ -15,14 +15,15 @@ import nbformat
 import pytest
 
 from course_lib import _isolation
-from course_lib._checks import EXERCISES, exercise_ids
+from course_lib._answers import stub_module
+from course_lib.registry import exercise_ids, exercises
 from course_lib._source import function_source, replace_function
 from conftest import ROOT
 
 STEM = "ch01_chunk_generators"
 IDS = [i for i in exercise_ids() if i.startswith("1.")]
 SOLUTION = (ROOT / "solutions" / f"{STEM}.py").read_text()
-STUB = (ROOT / "course_lib" / "pristine" / f"{STEM}.py").read_text()
+STUB = stub_module(STEM)
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +70,7 @@ def graded(course, tmp_path_factory):
     half = IDS[: (len(IDS) + 1) // 2]
     half_done = stub
     for i in half:
-        half_done = replace_function(half_done, EXERCISES[i].function, function_source(solution, EXERCISES[i].function))
+        half_done = replace_function(half_done, exercises()[i].function, function_source(solution, exercises()[i].function))
     learner("half", half_done)
     learner("syntax", solution.replace("def file_chunks(path", "def file_chunks(path,,"))
     learner("loops", solution + "\nwhile True:\n    pass\n")
@@ -114,7 +115,7 @@ def test_feedback_is_the_check_messages(graded):
     feedback = graded["out"] / "feedback"
     none = (feedback / "none.txt").read_text()
     for i in IDS:
-        ex = EXERCISES[i]
+        ex = exercises()[i]
         assert f"… {i} {ex.function} is not written yet: edit exercises/{STEM}.py" in none
     assert "✓ 1.1 file_chunks: 4 chunks: 1 MiB, 1 MiB, 1 MiB, 17 B" in (feedback / "all.txt").read_text()
     assert "does not compile" in (feedback / "syntax.txt").read_text()

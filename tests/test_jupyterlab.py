@@ -8,7 +8,7 @@ numbered, the kernel idle), and reads what the learner would see from the DOM.
 
 Answers come from the copy's `exercises/` with COURSE_ANSWERS unset, as for a learner: the reference
 solutions copied there make every cell run with no error and every check cell print its ✓ line; with the
-pristine stubs Run All still reaches the last cell, every check cell shows "not written yet" and the closing
+stubs Run All still reaches the last cell, every check cell shows "not written yet" and the closing
 progress table lists them.  Also from the page: the README's helpers called in a notebook each show one output
 and do what the README says, an exercise heading's link opens the exercise file in JupyterLab's editor, a
 notebook opens without unsaved changes, and a JupyterLab terminal runs the course's commands as printed.
@@ -32,6 +32,7 @@ import httpx
 import psutil
 import pytest
 
+from course_lib._answers import STUBS, write_stubs
 from conftest import ROOT
 from test_notebooks import NOTEBOOKS, check_cells
 
@@ -108,6 +109,13 @@ def isolated_jupyter_config(folder: Path, port: int, token: str) -> dict:
         "JUPYTER_RUNTIME_DIR": str(folder / "runtime"),
         "JUPYTERLAB_WORKSPACES_DIR": str(folder / "lab-workspaces"),
     }
+
+
+
+def stubs_folder() -> Path:
+    """The stubs a new learner starts from (made from solutions/)."""
+    write_stubs()
+    return STUBS
 
 
 class Lab:
@@ -381,7 +389,7 @@ def test_jupyterlab_runs_every_cell_with_the_solutions(notebook, lab, browser):
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
 def test_jupyterlab_run_all_reaches_the_last_cell_with_the_stubs(notebook, lab, browser):
-    lab.use_answers(ROOT / "course_lib" / "pristine")
+    lab.use_answers(stubs_folder())
     screenshot = ARTIFACTS / f"{notebook.stem}-stubs.png"
     cells = run_all_cells(lab, browser, notebook.name, screenshot)
 
@@ -419,7 +427,7 @@ def first_code_cell(notebook: Path) -> str:
 
 def test_readme_helpers_in_a_notebook_show_one_output_each(lab, browser):
     """hint, solution, check, progress and reset as the README shows them, after notebook 01's own first cell."""
-    lab.use_answers(ROOT / "course_lib" / "pristine")
+    lab.use_answers(stubs_folder())
     lab.progress_file.unlink(missing_ok=True)  # a learner who has not started yet
     exercise_file = lab.course / "exercises" / "ch01_chunk_generators.py"
     learner = exercise_file.read_text().replace(
@@ -513,7 +521,7 @@ def terminal_output(lab: Lab, commands: list[str], until: str, timeout: float = 
 
 
 def test_a_jupyterlab_terminal_runs_the_commands_the_course_prints(lab):
-    lab.use_answers(ROOT / "course_lib" / "pristine")
+    lab.use_answers(stubs_folder())
     port = free_port()
     printed = terminal_output(lab, [
         "python -m course_lib progress 01",

@@ -159,10 +159,10 @@ def test_a_stub_endpoint_answers_501_with_one_line(chapter, path, stub, tmp_path
     assert response.status_code == 501, response.text
     line = response.text.strip()
     assert re.fullmatch(rf"501 Not Implemented: {re.escape(stub)} is not written yet "
-                        rf"\(course_lib/pristine/{module}\.py, line \d+\)", line), line  # fmt: skip
+                        rf"\(\.course/stubs/{module}\.py, line \d+\)", line), line  # fmt: skip
     banner = output.splitlines()[:3]
     assert banner[0].startswith(f"Chapter {chapter} playground on {url}/"), output
-    assert banner[1] == "  answers from course_lib/pristine/", output
+    assert banner[1] == "  answers from .course/stubs/", output
     assert banner[2].startswith("  still stubs, answering 501: ") and stub in banner[2], output
     assert "Traceback" not in output, output
     assert sum(line in text for text in output.splitlines()) == 1, output

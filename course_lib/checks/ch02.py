@@ -30,7 +30,7 @@ from starlette.applications import Starlette
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from .._checks import Failure, exercise
+from ._case import Failure, case
 from ._tools import MiB, peak_memory, size, workdir
 
 MODULE = "ch02_streaming_response"
@@ -362,37 +362,7 @@ def expect_ok(response: httpx.Response, what: str, advice: str) -> None:
         )
 
 
-@exercise(
-    "2.1",
-    title="Export a table as CSV",
-    module=MODULE,
-    function="export_orders_csv",
-    hints=[
-        "Return a StreamingResponse at once and let a generator do the work: run the query, then yield the "
-        "CSV a batch of rows at a time, while the rows are read. Nothing may collect every row: no fetchall(), "
-        "no list of lines, no ''.join() of the body.",
-        "Let the csv module do the quoting: csv.writer needs a file, so give it an io.StringIO and empty it after "
-        "every yield. Inside the generator: write the header from cursor.description; then "
-        "`while batch := rows.fetchmany(1000):` writer.writerows(batch); yield buffer.getvalue(); buffer.seek(0); "
-        "buffer.truncate(). media_type=\"text/csv\", and a Content-Disposition: attachment header makes it a "
-        "download.",
-        "Nearly the answer:\n"
-        '    rows = db.execute("SELECT * FROM orders ORDER BY id")\n'
-        "    def csv_chunks():\n"
-        "        buffer = io.StringIO()\n"
-        "        writer = csv.writer(buffer)\n"
-        "        writer.writerow([d[0] for d in rows.description])\n"
-        "        while batch := rows.fetchmany(1000):\n"
-        "            writer.writerows(batch)\n"
-        "            yield buffer.getvalue()\n"
-        "            buffer.seek(0)\n"
-        "            buffer.truncate()\n"
-        "        yield buffer.getvalue()\n"
-        "    return StreamingResponse(csv_chunks(), media_type=\"text/csv\",\n"
-        "                             headers={\"Content-Disposition\": 'attachment; filename=\"orders.csv\"'})\n"
-        "Docs: https://fastapi.tiangolo.com/advanced/custom-response/#streamingresponse",
-    ],
-)
+@case("2.1")
 def check_export_orders_csv(export_orders_csv, ctx) -> str:
     what = "GET /orders.csv"
     big_rows, bound = 40_000, 6 * MiB
@@ -529,32 +499,7 @@ def compare_orders(got: list[dict[str, Any]], want: list[dict[str, Any]], what: 
         )
 
 
-@exercise(
-    "2.2",
-    title="Stream JSON Lines by yielding models",
-    module=MODULE,
-    function="orders_jsonl",
-    hints=[
-        "There is no Response to build: a path operation that `yield`s is streamed by FastAPI itself, one JSON "
-        "line per item. Your job is the SQL query with its filters, then one `yield` per row. The query "
-        "parameters are already declared with their types and limits, so FastAPI answers 422 to bad ones "
-        "before your function runs.",
-        "Build the SQL with placeholders, never by pasting values in: start from "
-        "\"SELECT * FROM orders WHERE price_cents >= ?\", add \" AND status = ?\" when status is given, "
-        "\" ORDER BY id\", and \" LIMIT ?\" when limit is given. Then `for row in db.execute(sql, params): "
-        "yield Order(**row)`.",
-        "Nearly the answer:\n"
-        '    sql, params = "SELECT * FROM orders WHERE price_cents >= ?", [min_price_cents]\n'
-        "    if status is not None:\n"
-        '        sql += " AND status = ?"; params.append(status)\n'
-        '    sql += " ORDER BY id"\n'
-        "    if limit is not None:\n"
-        '        sql += " LIMIT ?"; params.append(limit)\n'
-        "    for row in db.execute(sql, params):\n"
-        "        yield Order(**row)\n"
-        "Docs: https://fastapi.tiangolo.com/tutorial/stream-json-lines/",
-    ],
-)
+@case("2.2")
 def check_orders_jsonl(orders_jsonl, ctx) -> str:
     what = "GET /orders.jsonl"
     big_rows = 2_000
@@ -700,33 +645,7 @@ def json_array_items(texts: Iterable[str], what: str) -> Iterator[Any]:
         raise broken("nothing after ']'")
 
 
-@exercise(
-    "2.3",
-    title="Stream a JSON array",
-    module=MODULE,
-    function="orders_json_array",
-    hints=[
-        "A JSON array is '[' + elements joined by ',' + ']'. Streamed, that means: yield '[' first, then each "
-        "element with a comma in front of all but the first, then ']'. The brackets must come even when "
-        "there are no rows: the body of limit=0 is [].",
-        "Query with \"SELECT * FROM orders ORDER BY id LIMIT ?\" and yield batches (rows.fetchmany(1000)) "
-        "rather than one element at a time. Order(**row).model_dump_json() turns a row into its JSON object. "
-        "Keep a flag `first`: for each batch, "
-        "join the objects with ',' and yield the joined text, with a ',' in front unless it is the first batch. "
-        "Return StreamingResponse(gen(), media_type=\"application/json\").",
-        "Nearly the answer:\n"
-        '    rows = db.execute("SELECT * FROM orders ORDER BY id LIMIT ?", (limit,))\n'
-        "    def chunks():\n"
-        '        yield "["\n'
-        '        separator = ""\n'
-        "        while batch := rows.fetchmany(1000):\n"
-        '            yield separator + ",".join(Order(**row).model_dump_json() for row in batch)\n'
-        '            separator = ","\n'
-        '        yield "]"\n'
-        '    return StreamingResponse(chunks(), media_type="application/json")\n'
-        "Docs: https://fastapi.tiangolo.com/advanced/custom-response/#streamingresponse",
-    ],
-)
+@case("2.3")
 def check_orders_json_array(orders_json_array, ctx) -> str:
     what = "GET /orders.json"
     big_rows = 3_000
@@ -900,25 +819,7 @@ def check_progress(events: list[dict[str, str]], first: int, total: int, what: s
             )
 
 
-@exercise(
-    "2.4",
-    title="Live progress with Server-Sent Events",
-    module=MODULE,
-    function="job_progress",
-    hints=[
-        "Mounted with response_class=EventSourceResponse, a path operation that yields ServerSentEvent objects "
-        "is sent as text/event-stream: FastAPI writes the 'id:' and 'data:' lines and the blank line after "
-        "each event. Give every event an id: that is what a reconnecting browser sends back in Last-Event-ID.",
-        "The header arrives in the parameter last_event_id (FastAPI maps last_event_id to the Last-Event-ID "
-        "header and turns it into an int). Loop over the steps that come after it: "
-        "range((last_event_id or 0) + 1, steps + 1); await run_step(step), then yield the event.",
-        "Nearly the answer:\n"
-        "    for step in range((last_event_id or 0) + 1, steps + 1):\n"
-        "        await run_step(step)\n"
-        "        yield ServerSentEvent(id=str(step), data=Progress(step=step, total=steps))\n"
-        "Docs: https://fastapi.tiangolo.com/reference/sse/",
-    ],
-)
+@case("2.4")
 def check_job_progress(job_progress, ctx) -> str:
     what = "GET /progress?steps=5"
     depends_on = dependency(job_progress, "job_steps", "job_progress",
@@ -1017,35 +918,7 @@ def jsonl_app(body: bytes, progress: list[int]) -> Starlette:
     return Starlette(routes=[Route("/orders.jsonl", orders), Route("/three.jsonl", three), Route("/missing", missing)])
 
 
-@exercise(
-    "2.5",
-    title="Aggregate a stream on the client",
-    module=MODULE,
-    function="revenue_by_status",
-    hints=[
-        "response.json(), .text and .content all wait for the whole body and hold it in memory. httpx can "
-        "instead hand you the body while it arrives, if you open the request as a stream, and JSON Lines can "
-        "be parsed a line at a time.",
-        "Open the request with `with httpx.stream(\"GET\", url) as response:`, check the status before reading "
-        "(response.raise_for_status()), and read response.iter_lines(), which hands you one line at a time, "
-        "however the chunks cut them. For each non-empty line, json.loads() it and add its price_cents to a "
-        "dict keyed by status. Count the orders since the last report and call on_progress(count) every 1000, "
-        "and once more at the end for the rest.",
-        "Nearly the answer:\n"
-        "    totals, pending = {}, 0\n"
-        "    with httpx.stream(\"GET\", url) as response:\n"
-        "        response.raise_for_status()\n"
-        "        for line in response.iter_lines():\n"
-        "            if line:\n"
-        "                order = json.loads(line)\n"
-        "                totals[order[\"status\"]] = totals.get(order[\"status\"], 0) + order[\"price_cents\"]\n"
-        "                pending += 1\n"
-        "                if pending == 1000 and on_progress: on_progress(pending); pending = 0\n"
-        "    if pending and on_progress: on_progress(pending)\n"
-        "    return totals\n"
-        "Docs: https://www.python-httpx.org/quickstart/#streaming-responses",
-    ],
-)
+@case("2.5")
 def check_revenue_by_status(revenue_by_status, ctx) -> str:
     body, totals = lines_stream(STREAM_BYTES // 1200, seed=5)
     count = body.count(b"\n")  # one per line: line breaks inside values are escaped in JSON

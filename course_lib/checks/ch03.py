@@ -28,7 +28,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from .._checks import Failure, _learner_frame, exercise
+from .._answers import learner_frame
+from ._case import Failure, case
 from ._tools import KiB, MiB, peak_memory, sample_bytes, size, workdir
 
 MODULE = "ch03_range_requests"
@@ -125,29 +126,7 @@ def _normal(result: Any) -> tuple[str, list[tuple[int, int]]] | None:
         return None
 
 
-@exercise(
-    "3.1",
-    title="Parse a Range header",
-    module=MODULE,
-    function="parse_range",
-    hints=[
-        "Decide in order, and answer ('ignore', []) as soon as something is off: is there a header, is its "
-        "unit bytes, is every range-spec valid? Only then look at the file's size: which ranges fall inside it, "
-        "and is any left? The lesson's byte_ranges() above is the core; merging and the guards come on top.",
-        "Split `unit=range-set` at the first '='; the unit must be 'bytes', in any case. Split the set at "
-        "commas and match each part with re.fullmatch(r'([0-9]+)-([0-9]*)') or r'-([0-9]+)'; a part that "
-        "matches neither, or last < first, makes the whole header invalid. For this size: 'a-' -> (a, size-1); "
-        "'-n' -> (max(size-n, 0), size-1) if n > 0; 'a-b' -> (a, min(b, size-1)); skip those with first >= size; "
-        "none left -> ('unsatisfiable', []).",
-        "Nearly the answer: after the pairs, the guards (over MAX_RANGES specs, a byte in 3+ ranges, over "
-        "MAX_UNSORTED ranges out of ascending order -> ignore); then `merged = []` and for each (first, last): "
-        "if it overlaps or touches a range m already in merged (first <= m_last + 1 and m_first <= last + 1), "
-        "replace m by (min(...), max(...)) in m's place, else append it; `return RangeResult('ranges', merged)`. "
-        "Careful with the edges: int() accepts '+5', '1_0' and non-ASCII digits, and refuses 5000 digits; on "
-        "an empty file only a non-zero suffix is satisfiable (there is nothing to send: 200). "
-        f"Docs: {RFC}#section-14.1.2",
-    ],
-)
+@case("3.1")
 def check_parse_range(parse_range, ctx) -> str:
     for topic, header, length, expected in CASES:
         got = parse_range(header, length)
@@ -278,7 +257,7 @@ def serve_blobs(ctx, call: Any, name: str, seen: dict[str, Any]):
             if inspect.isawaitable(response):
                 response = await response
         except NotImplementedError as exc:
-            frame = _learner_frame(exc)
+            frame = learner_frame(exc)
             if frame is not None and frame.name != name and frame.name in PREREQUISITES:
                 seen["prerequisite"] = frame.name
                 return PlainTextResponse("prerequisite missing", status_code=500)
@@ -458,28 +437,7 @@ BIG = 8 * MiB
 SMALL = 4096
 
 
-@exercise(
-    "3.2",
-    title="Serve a blob with Range, If-Range and HEAD",
-    module=MODULE,
-    function="send_blob",
-    hints=[
-        "Build the headers every answer carries first (Accept-Ranges, ETag, Last-Modified). Then decide: "
-        "only a GET whose If-Range is absent or matches looks at Range; parse_range() (3.1) says "
-        "ignore -> 200 whole, unsatisfiable -> 416 with Content-Range: bytes */size, ranges -> 206.",
-        "If-Range holds either an entity tag or a date. A value starting with W/ never matches; one starting "
-        "with a double quote must equal blob.etag; otherwise parse it with email.utils.parsedate_to_datetime "
-        "and compare with blob.last_modified. For HEAD return Response(b'', status, headers) with the "
-        "Content-Length the GET would have.",
-        "The 206 itself: headers['Content-Range'] = f'bytes {first}-{last}/{blob.size}', "
-        "headers['Content-Length'] = str(last - first + 1), then "
-        "StreamingResponse(read_range(blob, first, last), status_code=206, headers=headers, "
-        "media_type=blob.media_type). The 200 is the same with first, last = 0, blob.size - 1 and no "
-        "Content-Range; two or more ranges go to byteranges_response(blob, ranges) (3.3), with the headers "
-        "every answer carries added. "
-        f"Docs: {RFC}#name-206-partial-content",
-    ],
-)
+@case("3.2")
 def check_send_blob(send_blob, ctx) -> str:
     seen: dict[str, Any] = {}
     with workdir() as folder:
@@ -627,23 +585,7 @@ def parse_multipart(response: httpx.Response, what: str) -> tuple[str, list[Any]
     return boundary, parts
 
 
-@exercise(
-    "3.3",
-    title="Several ranges as multipart/byteranges",
-    module=MODULE,
-    function="byteranges_response",
-    hints=[
-        "The body is: for each range, '--' + boundary + CRLF, two header lines (Content-Type and "
-        "Content-Range, each ending CRLF), an empty line (CRLF), the bytes, CRLF; after the last part, "
-        "'--' + boundary + '--' + CRLF. The response's own Content-Type names the boundary.",
-        "Make the part heads as bytes first (they are small), so that Content-Length is "
-        "sum(len(head) + (last - first + 1) + 2) + len(closing delimiter). A generator then yields each head, "
-        "`yield from read_range(blob, first, last)`, and b'\\r\\n'.",
-        "Use secrets.token_hex(16) as the boundary and return StreamingResponse(parts(), status_code=206, "
-        "headers={'Content-Length': str(length)}, media_type=f'multipart/byteranges; boundary={boundary}'). "
-        f"Docs: {RFC}#name-multipart-byteranges",
-    ],
-)
+@case("3.3")
 def check_byteranges_response(byteranges_response, ctx) -> str:
     seen: dict[str, Any] = {}
     with workdir() as folder:
@@ -850,28 +792,7 @@ def expect_resumed_well(log: list[dict[str, Any]]) -> None:
             )
 
 
-@exercise(
-    "3.4",
-    title="A resumable download client",
-    module=MODULE,
-    function="download",
-    hints=[
-        "Keep what has arrived in <dest>.part and the version it belongs to (the response's ETag, or else its "
-        "Last-Modified) in <dest>.part.validator. Each attempt then asks only for what is missing, and a file "
-        "that changed in between starts over: the server tells you which by its status.",
-        "If .part holds n bytes and a validator is saved, send Range: bytes=n- and If-Range: <validator>. "
-        "206 -> append ('ab'), after checking that Content-Range starts at n; 200 -> open .part with 'wb' and "
-        "start over; 416 -> delete .part and the validator and ask again without Range. Save the new validator "
-        "before writing the body. Retry httpx.TransportError and 5xx after sleeping backoff * 2 ** k; give up "
-        "after `attempts` failures in a row that brought no byte; raise_for_status() at once for another 4xx.",
-        "Nearly the answer: `while True:` read n and the validator; `with client.stream('GET', url, "
-        "headers=headers) as response:` decide the mode as above and write response.iter_bytes() to .part, "
-        "calling on_progress; on TransportError sleep and `continue`. Once a response ended normally, compare "
-        "hashlib.sha256 of .part with `sha256` or with Repr-Digest (repr_digest(response) decodes it); on a "
-        "mismatch delete .part and raise ValueError, else os.replace(part, dest) and return the hex digest. "
-        "Docs: https://www.python-httpx.org/quickstart/#streaming-responses",
-    ],
-)
+@case("3.4")
 def check_download(download, ctx) -> str:
     files = FaultyFiles()
     server = ctx.serve(files.app)

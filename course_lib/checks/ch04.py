@@ -31,7 +31,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.utils import get_dependant
 from starlette.responses import Response
 
-from .._checks import Failure, exercise
+from ._case import Failure, case
 from .ch02 import PAUSE, expect_ok, media_type_failure, streaming_route
 
 MODULE = "ch04_gotchas"
@@ -140,29 +140,7 @@ class Pinger:
         return f"p50 {at(0.5)}, p95 {at(0.95)}, max {ms(found[-1])}"
 
 
-@exercise(
-    "4.1",
-    title="Unblock the event loop",
-    module=MODULE,
-    function="sensor_report",
-    hints=[
-        "Nothing is wrong with the rows: the trouble is where sensor.read() runs. An `async def` generator runs on "
-        "the event loop, the one thread that serves every request, and a blocking call there (time.sleep, a sync "
-        "database driver, requests.get) stops them all until it returns. `await send()` between rows does not "
-        "let the others in unless the socket is full, and `await asyncio.sleep(0)` between reads does not help "
-        "while one read itself blocks for a second.",
-        "Run the blocking read in a worker thread. Either make rows() a plain `def` generator (StreamingResponse "
-        "then runs each of its steps in Starlette's thread pool), or keep `async def` and write "
-        "`celsius = await run_in_threadpool(sensor.read, n)`.",
-        "Nearly the answer:\n"
-        "    def rows():\n"
-        '        yield "n,celsius\\n"\n'
-        "        for n in range(count):\n"
-        '            yield f"{n},{sensor.read(n):.1f}\\n"\n'
-        '    return StreamingResponse(rows(), media_type="text/csv")\n'
-        "Docs: https://fastapi.tiangolo.com/async/#very-technical-details",
-    ],
-)
+@case("4.1")
 def check_sensor_report(sensor_report, ctx) -> str:
     count = 2 * SLOW_N
     what = f"GET /report?count={count}"
@@ -651,53 +629,7 @@ def check_client(module: Any, ctx) -> str:
     )
 
 
-@exercise(
-    "4.2",
-    title="Fail loudly, mid-stream too",
-    module=MODULE,
-    function="export_audit",
-    hints=[
-        "The status line and headers go out before the generator's first step, so an exception inside the "
-        "generator -- even on its first line -- can only cut the body: the client sees 200, then a broken "
-        "connection. The one moment a failure can still become a 500 is before you build the StreamingResponse: "
-        "take the first event there. After that, the body itself must say what happened: an error record or, "
-        "when all went well, an end record.",
-        "In export_audit: events = audit.events(); try: first = next(events, None) / except Exception: "
-        "server_log.exception(...); return JSONResponse({\"error\": \"export failed\"}, status_code=500). In its "
-        "generator, wrap the loop in try/except Exception: yield {\"error\": \"export failed\", \"after\": sent} "
-        "and return; after the loop, yield {\"end\": True, \"count\": sent}; return "
-        "StreamingResponse(lines(), media_type=\"application/jsonl\"). In read_audit, raise ExportFailed for "
-        "a status other than 200, an \"error\" record, an httpx.TransportError, and a body that ends without "
-        "the end record.",
-        "Nearly the answer (the generator of export_audit, then the heart of read_audit):\n"
-        "    def lines():\n"
-        "        sent = 0\n"
-        "        try:\n"
-        "            if first is not None:\n"
-        '                yield json.dumps(first) + "\\n"; sent += 1\n'
-        "                for event in events:\n"
-        '                    yield json.dumps(event) + "\\n"; sent += 1\n'
-        "        except Exception:\n"
-        '            server_log.exception("audit export failed")\n'
-        '            yield json.dumps({"error": "export failed", "after": sent}) + "\\n"\n'
-        "            return\n"
-        '        yield json.dumps({"end": True, "count": sent}) + "\\n"\n'
-        "\n"
-        "    try:\n"
-        '        with httpx.stream("GET", url) as response:\n'
-        '            if response.status_code != 200: raise ExportFailed(f"answered {response.status_code}")\n'
-        "            for line in response.iter_lines():\n"
-        "                if line:\n"
-        "                    record = json.loads(line)\n"
-        '                    if "error" in record: raise ExportFailed("export failed")\n'
-        '                    if "end" in record: return\n'
-        "                    yield record\n"
-        "    except httpx.TransportError as exc:\n"
-        '        raise ExportFailed("the export broke off") from exc\n'
-        '    raise ExportFailed("the export ended without its end record")\n'
-        "Docs: https://fastapi.tiangolo.com/advanced/custom-response/#streamingresponse",
-    ],
-)
+@case("4.2")
 def check_export_audit(export_audit, ctx) -> str:
     what = "GET /audit.jsonl"
     depends_on = find_dependency(export_audit, "audit_log", "export_audit", "audit: AuditLog = Depends(audit_log)")
@@ -881,35 +813,7 @@ def not_released(server, store: CountingStore, what: str) -> Failure:
     )
 
 
-@exercise(
-    "4.3",
-    title="Close the cursor when the client leaves",
-    module=MODULE,
-    function="follow_ticks",
-    hints=[
-        "When a client disconnects, Starlette cancels the task that streams the response. An `async def` "
-        "generator gets CancelledError at the await it is waiting on (once a call it awaits in a worker thread "
-        "returns), so its `finally` runs within milliseconds. "
-        "A plain `def` generator runs its steps in worker threads: Starlette just stops calling it and never "
-        "closes it, so its `finally` runs only when the garbage collector gets to it -- seconds, or hours, later.",
-        "Make lines() an `async def` generator that opens the cursor, loops forever, and closes the cursor in "
-        "`finally`. fetch() blocks, so call it as `await run_in_threadpool(cursor.fetch)` (exercise 4.1); that "
-        "await is also where the cancellation arrives. Don't catch CancelledError (or use a bare `except:`) and "
-        "carry on. In an app of your own, a dependency with `yield` that opens and closes the cursor does the "
-        "same job: FastAPI runs its exit code after the response ends, a disconnect included.",
-        "Nearly the answer:\n"
-        "    async def lines():\n"
-        "        cursor = store.open_cursor()\n"
-        "        try:\n"
-        "            while True:\n"
-        "                for tick in await run_in_threadpool(cursor.fetch):\n"
-        '                    yield f"{tick.seq},{tick.price_cents}\\n"\n'
-        "        finally:\n"
-        "            cursor.close()\n"
-        '    return StreamingResponse(lines(), media_type="text/plain")\n'
-        "Docs: https://fastapi.tiangolo.com/tutorial/dependencies/dependencies-with-yield/",
-    ],
-)
+@case("4.3")
 def check_follow_ticks(follow_ticks, ctx) -> str:
     what = "GET /ticks"
     depends_on = find_dependency(follow_ticks, "tick_store", "follow_ticks", "store: TickStore = Depends(tick_store)")

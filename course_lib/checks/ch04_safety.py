@@ -41,7 +41,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from .._checks import Failure, exercise
+from ._case import Failure, case
 from .ch04 import caused_by, find_dependency, hiding
 from ._tools import KiB, sample_bytes, size, workdir
 
@@ -272,46 +272,7 @@ def records_size(count: int) -> str:
     return f"{count} records ({size(count * RECORD_SIZE)})"
 
 
-@exercise(
-    "4.4",
-    title="A bounded queue between a fast feed and a slow client",
-    module=MODULE,
-    function="relay_feed",
-    hints=[
-        "The feed pushes: it calls `await publish(record)` for every record, so you cannot loop over it. Run it "
-        "on its own, publishing into a buffer of at most RELAY_QUEUE_SIZE records, and let the response stream "
-        "what it takes out of that buffer. A full buffer must make publish() wait: that wait is what holds the "
-        "feed back while the client is slow.",
-        "The buffer is an asyncio.Queue(maxsize=RELAY_QUEUE_SIZE): give the feed queue.put as its publish and "
-        "run it as its own task with asyncio.create_task(). A Queue() without maxsize never waits, so the feed "
-        "keeps everything the client has not taken in memory. "
-        "Three endings to handle. The feed returns: put a marker (None) so the reader knows it is over. The feed "
-        "raises: catch the exception in the task and put it in the queue; the reader raises it, which breaks the "
-        "response off so the client sees a failure, not an end. The client leaves (or the stream ends): in the "
-        "generator's `finally`, task.cancel(). Create the task inside the generator, so it runs only while "
-        "someone streams.",
-        "Nearly the answer:\n"
-        "    queue = asyncio.Queue(maxsize=RELAY_QUEUE_SIZE)\n"
-        "    async def produce():\n"
-        "        try:\n"
-        "            await feed(queue.put)\n"
-        "        except Exception as exc:\n"
-        "            await queue.put(exc)\n"
-        "        else:\n"
-        "            await queue.put(None)\n"
-        "    async def records():\n"
-        "        task = asyncio.create_task(produce())\n"
-        "        try:\n"
-        "            while (item := await queue.get()) is not None:\n"
-        "                if isinstance(item, Exception):\n"
-        "                    raise item\n"
-        "                yield item\n"
-        "        finally:\n"
-        "            task.cancel()\n"
-        '    return StreamingResponse(records(), media_type="application/jsonl")\n'
-        "Docs: https://docs.python.org/3/library/asyncio-queue.html",
-    ],
-)
+@case("4.4")
 def check_relay_feed(relay_feed, ctx) -> str:
     what = "GET /feed"
     depends_on = find_dependency(relay_feed, "feed_source", "relay_feed", "feed: Feed = Depends(feed_source)")
@@ -604,32 +565,7 @@ def describe_leak(body: bytes, secrets: dict[str, bytes]) -> str:
     return f"{len(body)} bytes: {body[:50]!r}"
 
 
-@exercise(
-    "4.5",
-    title="Serve files under one folder, and nothing else",
-    module=MODULE,
-    function="download",
-    hints=[
-        "Never trust `path`. It arrives percent-decoded (..%2f is already ../), `root / '/etc/passwd'` is "
-        "/etc/passwd (a path starting with / replaces the root), and a symlink inside the folder can point "
-        "anywhere. Testing the string for '..' catches none of the last two: check where the path really lands "
-        "instead, once every symlink has been followed.",
-        "Resolve both sides: base = root.resolve() and target = (base / path).resolve(strict=True), which follows "
-        "every symlink and raises when nothing is there. Then refuse unless target.is_relative_to(base) -- not "
-        "str.startswith(): '/srv/files-secret' starts with '/srv/files' -- and target.is_file() (not a folder, "
-        "not a pipe). Every refusal is the same raise HTTPException(404), so a 404 says nothing about what exists.",
-        "Nearly the answer:\n"
-        "    base = root.resolve()\n"
-        "    try:\n"
-        "        target = (base / path).resolve(strict=True)\n"
-        "    except (OSError, ValueError):   # missing, name too long, NUL byte\n"
-        "        raise HTTPException(404) from None\n"
-        "    if not target.is_relative_to(base) or not target.is_file():\n"
-        "        raise HTTPException(404)\n"
-        "    return FileResponse(target)\n"
-        "Docs: https://docs.python.org/3/library/pathlib.html#pathlib.Path.resolve",
-    ],
-)
+@case("4.5")
 def check_download(download, ctx) -> str:
     depends_on = find_dependency(download, "files_root", "download", "root: Path = Depends(files_root)")
     with workdir() as top:
@@ -941,36 +877,7 @@ class ExportClients:
             client.close()
 
 
-@exercise(
-    "4.6",
-    title="A limit on heavy exports: refuse, don't queue",
-    module=MODULE,
-    function="export_report",
-    hints=[
-        "The slot must be held for as long as the response streams, and the endpoint returns long before "
-        "that: a counter raised and lowered around `return StreamingResponse(...)` is back down while the "
-        "export is still sending. A dependency with yield is the place: with the default scope FastAPI runs "
-        "the code after its yield once the response is over (scope='function' would run it when the endpoint "
-        "returns, too early).",
-        "Refuse, never wait: when slots.in_use >= slots.limit, raise HTTPException(503, headers={'Retry-After': "
-        "'5'}) at once -- no Semaphore.acquire() and no Depends(max_concurrency=...), which queue the request "
-        "for as long as the exports run. 503, not 429: the server is busy for everyone; 429 tells one client "
-        "it sent too much. Give the slot back in a `finally` around the yield: an export that fails or loses "
-        "its client must give it back too.",
-        "Nearly the answer:\n"
-        "    async def export_slot(slots: ExportSlots = Depends(export_slots)):\n"
-        "        if slots.in_use >= slots.limit:\n"
-        "            raise HTTPException(503, \"too many exports are running; try again later\",\n"
-        "                                headers={\"Retry-After\": str(RETRY_AFTER_SECONDS)})\n"
-        "        slots.in_use += 1\n"
-        "        try:\n"
-        "            yield\n"
-        "        finally:\n"
-        "            slots.in_use -= 1\n"
-        "and in export_report: return StreamingResponse(rows, media_type=\"text/csv\").\n"
-        "Docs: https://fastapi.tiangolo.com/tutorial/dependencies/dependencies-with-yield/",
-    ],
-)
+@case("4.6")
 def check_export_report(export_report, ctx) -> str:
     rows_dependency = find_dependency(export_report, "export_rows", "export_report",
                                       "rows: AsyncIterator[str] = Depends(export_rows)")  # fmt: skip

@@ -17,8 +17,8 @@ from starlette.applications import Starlette
 from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
-from .._checks import Failure, exercise
-from ._tools import (
+from .._case import Failure, case
+from .._tools import (
     KiB,
     MiB,
     SlowPipe,
@@ -34,230 +34,7 @@ from ._tools import (
     write_sample,
 )
 
-MODULE = "ch01_chunk_generators"
-
-
-def take_chunks(chunks: Iterable[Any], limit: int, what: str = "file_chunks") -> list[bytes]:
-    """Collect at most `limit` chunks, failing early on the mistakes that would otherwise loop forever."""
-    got: list[bytes] = []
-    for chunk in chunks:
-        accept_chunk(got, chunk, limit, what)
-    return got
-
-
-async def take_chunks_async(chunks: Any, limit: int, what: str) -> list[bytes]:
-    """take_chunks() for an async iterable: the same guards, used with `async for`."""
-    got: list[bytes] = []
-    async for chunk in chunks:
-        accept_chunk(got, chunk, limit, what)
-    return got
-
-
-def accept_chunk(got: list[bytes], chunk: Any, limit: int, what: str) -> None:
-    """Add one chunk read from a file to `got`, or fail: not bytes, empty, or one too many."""
-    if not isinstance(chunk, (bytes, bytearray, memoryview)):
-        raise Failure(
-            f"{what} yielded a {type(chunk).__name__}, not bytes.",
-            expected="bytes chunks (what a socket sends)",
-            got=f"{type(chunk).__name__}: {chunk!r:.40}",
-            next='open the file in binary mode: open(path, "rb")',
-        )
-    if len(chunk) == 0:
-        raise Failure(
-            f"{what} yielded an empty chunk b'' (chunk {len(got) + 1}).",
-            expected="only non-empty chunks; the end of the file ends the generator",
-            got="b'' -- read() returns b'' at the end of the file, and a loop that yields it never ends",
-            next="stop the loop when read() returns b''",
-        )
-    got.append(bytes(chunk))
-    if len(got) > limit:
-        raise Failure(
-            f"{what} kept yielding after {limit} chunks, more than the file holds.",
-            expected=f"at most {limit} chunks",
-            got=sizes([len(c) for c in got]),
-            next="stop the loop when read() returns b''",
-        )
-
-
-def expect_chunks(file_chunks, path, data: bytes, chunk_size: int, what: str) -> list[int]:
-    expected = [min(chunk_size, len(data) - start) for start in range(0, len(data), chunk_size)]
-    got = take_chunks(file_chunks(path, chunk_size), limit=len(expected) + 2)
-    got_sizes = [len(c) for c in got]
-    if got_sizes != expected:
-        raise Failure(
-            f"{what} in {size(chunk_size)} chunks gave the wrong pieces.",
-            expected=sizes(expected) + f" ({len(data)} bytes)",
-            got=sizes(got_sizes) + f" ({sum(got_sizes)} bytes)",
-            next="read exactly chunk_size bytes per step; only the last chunk may be shorter",
-        )
-    if b"".join(got) != data:
-        first = next(i for i, (a, b) in enumerate(zip(b"".join(got), data)) if a != b)
-        raise Failure(
-            f"{what}: the chunks have the right sizes but not the file's bytes.",
-            expected="the file's bytes, in order",
-            got=f"a difference at byte {first}",
-            next="yield each read() as it comes, without changing it",
-        )
-    return got_sizes
-
-
-def expect_closed(make_chunks, path, limit: int, what: str) -> None:
-    """The file at `path` is open only while chunks are taken: not before next(), not after the end or close().
-
-    `make_chunks()` calls the answer.  Beside asking the OS, watch for ResourceWarning: a file opened without
-    `with` is still closed when the finished generator is dropped, so only the warning tells.
-    """
-    with unclosed_files() as leaked:
-        chunks = make_chunks()
-        if is_open(path):
-            raise Failure(
-                "the file was open before the first next().",
-                expected="no file opened until a chunk is asked for",
-                got="the file open right after the call",
-                next="open the file inside the generator function",
-            )
-        take_chunks(chunks, limit=limit, what=what)
-        if is_open(path):
-            raise Failure(
-                "the file was still open after the last chunk.",
-                expected="the file closed when the generator ends",
-                got="the file still open",
-                next='use `with open(path, "rb") as f:` inside the generator',
-            )
-        chunks = make_chunks()
-        next(chunks)
-        chunks.close()
-        if is_open(path):
-            raise Failure(
-                "the file stayed open after the generator was closed early.",
-                expected="close() (or a `break` out of a for loop) closes the file",
-                got="the file still open after close()",
-                next='use `with open(path, "rb") as f:` inside the generator, so close() runs its exit',
-            )
-        del chunks
-    if any(str(path) in message for message in leaked):
-        raise Failure(
-            "the file was never closed by the generator; Python closed it when it threw the generator away.",
-            expected="the file closed by the generator itself, at the end and on close()",
-            got="ResourceWarning: unclosed file",
-            next='use `with open(path, "rb") as f:` inside the generator, so the loop\'s end and close() close it',
-        )
-
-
-@exercise(
-    "1.1",
-    title="Read a file in chunks",
-    module=MODULE,
-    function="file_chunks",
-    hints=[
-        "A function with `yield` in its body is a generator function: calling it runs none of its code; "
-        "each next() runs it up to the following `yield`. So open the file inside the function, and it "
-        "is opened only when the first chunk is asked for.",
-        "Open with `with open(path, \"rb\") as f:` and loop: `chunk = f.read(chunk_size)`; an empty "
-        "chunk b'' means the end of the file, so stop there, otherwise `yield chunk`. Check chunk_size "
-        "first: read(0) returns b'' (nothing would ever be yielded) and read(-1) reads the whole file.",
-        "Nearly the answer:\n"
-        "    if chunk_size <= 0:\n"
-        '        raise ValueError("chunk_size must be positive")\n'
-        '    with open(path, "rb") as f:\n'
-        "        while chunk := f.read(chunk_size):\n"
-        "            yield chunk\n"
-        "Docs: https://docs.python.org/3/howto/functional.html#generators",
-    ],
-)
-def check_file_chunks(file_chunks, ctx) -> str:
-    with workdir() as folder:
-        # Lazy: calling the function must not touch the file.
-        try:
-            pending = file_chunks(folder / "not-there.bin", KiB)
-        except FileNotFoundError:
-            raise Failure(
-                "calling file_chunks opened the file at once, before anything asked for a chunk.",
-                expected="nothing opened or read before the first next()",
-                got="FileNotFoundError raised by the call itself",
-                next="make it a generator function: `yield` each chunk, so its body waits for next()",
-            ) from None
-        if not hasattr(pending, "__next__"):
-            raise Failure(
-                f"file_chunks returned a {type(pending).__name__}, not a generator.",
-                expected="a generator, which reads one chunk each time it is asked",
-                got=f"a {type(pending).__name__}, built before the first chunk was asked for",
-                next="`yield` each chunk instead of collecting them",
-            )
-        if hasattr(pending, "close"):
-            pending.close()
-
-        # The lesson's example, a size that is not a power of two, and an empty file.
-        lesson = folder / "lesson.bin"
-        lesson_data = write_sample(lesson, 3 * MiB + 17)
-        lesson_sizes = expect_chunks(file_chunks, lesson, lesson_data, MiB, f"a {size(3 * MiB)} + 17 B file")
-        odd = folder / "odd.bin"
-        expect_chunks(file_chunks, odd, write_sample(odd, 10_000, seed=2), 4096, "a 10000 B file")
-        empty = folder / "empty.bin"
-        empty.write_bytes(b"")
-        got = take_chunks(file_chunks(empty, KiB), limit=1)
-        if got:
-            raise Failure(
-                "an empty file gave chunks.",
-                expected="nothing: the loop ends at once",
-                got=sizes([len(c) for c in got]),
-                next="check for the end of the file before yielding",
-            )
-
-        # chunk_size <= 0 is a mistake, not a request for the whole file or for nothing.
-        for bad in (0, -1):
-            try:
-                got = take_chunks(file_chunks(odd, bad), limit=3)
-            except ValueError:
-                continue
-            raise Failure(
-                f"chunk_size={bad} was accepted.",
-                expected="ValueError",
-                got=sizes([len(c) for c in got]),
-                next="raise ValueError when chunk_size <= 0: read(0) returns b'' and read(-1) reads everything",
-            )
-
-        # The file is open only while chunks are being taken.
-        expect_closed(lambda: file_chunks(lesson, MiB), lesson, limit=6, what="file_chunks")
-
-        # Memory: a 16 MiB file in 64 KiB chunks must never be held whole.
-        big = folder / "big.bin"
-        write_sample(big, 16 * MiB, seed=3)
-        bound = 4 * 64 * KiB
-        with peak_memory() as peak:
-            count = 0
-            for _ in file_chunks(big, 64 * KiB):
-                count += 1
-                if count > 300:
-                    break
-        if peak[0] > bound:
-            raise Failure(
-                f"reading a {size(16 * MiB)} file in {size(64 * KiB)} chunks took {size(peak[0])} of memory at its peak.",
-                expected=f"under {size(bound)} (4 x chunk_size), whatever the file's size",
-                got=f"{size(peak[0])}: the whole file was in memory at once",
-                next="read chunk_size bytes per step; never read() the whole file and slice it",
-            )
-
-        # Over real HTTP: the same generator behind a StreamingResponse gives the same bytes.
-        async def download(request):
-            return StreamingResponse(file_chunks(lesson, 64 * KiB), media_type="application/octet-stream")
-
-        server = ctx.serve(Starlette(routes=[Route("/lesson.bin", download)]))
-        response = server.client.get("/lesson.bin")
-        digest = hashlib.sha256(response.content).hexdigest()
-        if response.status_code != 200 or digest != hashlib.sha256(lesson_data).hexdigest():
-            raise Failure(
-                "served through StreamingResponse, the file did not arrive intact.",
-                expected=f"200 and {len(lesson_data)} bytes with the file's sha256",
-                got=f"{response.status_code} and {len(response.content)} bytes, sha256 {digest[:12]}…",
-                next="yield the file's bytes and nothing else",
-            )
-    return (
-        f"{sizes(lesson_sizes)}; 10000 B in 4 KiB chunks, an empty file and chunk_size <= 0 handled; "
-        f"nothing opened before next(); file closed at the end and on close(); "
-        f"peak memory under {size(bound)} for a {size(16 * MiB)} file; identical bytes over HTTP (sha256)."
-    )
-
+from ._shared import MODULE, accept_chunk, expect_chunks, expect_closed, take_chunks, take_chunks_async
 
 # -- 1.2 byte_range_chunks ----------------------------------------------------------------------------
 
@@ -333,31 +110,7 @@ def _expect_refused(call, what: str, advice: str) -> None:
     raise Failure(f"{what} was accepted.", expected="ValueError", got=got, next=advice)
 
 
-@exercise(
-    "1.2",
-    title="Read a byte range",
-    module=MODULE,
-    function="byte_range_chunks",
-    hints=[
-        "Both ends are included, as in HTTP: `Range: bytes=0-99` asks for 100 bytes. So the number of bytes "
-        "to send is end - start + 1. Jump to `start` with f.seek(start) instead of reading up to it: a seek "
-        "costs nothing, however far into the file it goes.",
-        "Keep a count of the bytes still wanted: `remaining = end - start + 1`. Each step reads "
-        "`f.read(min(chunk_size, remaining))`; stop when remaining reaches 0, and also when read() returns b'' "
-        "(the range went past the end of the file). Check the arguments first and raise ValueError.",
-        "Nearly the answer:\n"
-        "    if start < 0 or end < start or chunk_size <= 0:\n"
-        '        raise ValueError("bad range")\n'
-        '    with open(path, "rb") as f:\n'
-        "        f.seek(start)\n"
-        "        remaining = end - start + 1\n"
-        "        while remaining > 0 and (chunk := f.read(min(chunk_size, remaining))):\n"
-        "            remaining -= len(chunk)\n"
-        "            yield chunk\n"
-        "Docs: https://docs.python.org/3/library/io.html#io.IOBase.seek and "
-        "https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Range",
-    ],
-)
+@case("1.2")
 def check_byte_range_chunks(byte_range_chunks, ctx) -> str:
     with workdir() as folder:
         try:
@@ -608,33 +361,7 @@ def _expect_orders(lines: list[bytes]) -> None:
             )
 
 
-@exercise(
-    "1.3",
-    title="Stream a query as CSV",
-    module=MODULE,
-    function="csv_rows",
-    hints=[
-        "A cursor is itself an iterator: `for row in conn.execute(query):` fetches one row at a time, while "
-        "fetchall() builds a list of every row first. The column names are in `cursor.description`, one "
-        "tuple per column, the name first.",
-        "Let the csv module do the quoting: csv.writer needs a file to write to, so give it an io.StringIO. "
-        "After each writerow(), take the text with getvalue(), empty the buffer with seek(0) and truncate(), "
-        "and yield the text encoded to UTF-8. The writer writes None (NULL) as an empty field.",
-        "Nearly the answer:\n"
-        "    cursor = conn.execute(query)\n"
-        "    buffer = io.StringIO()\n"
-        "    writer = csv.writer(buffer)\n"
-        "    def line(values):\n"
-        "        buffer.seek(0)\n"
-        "        buffer.truncate()\n"
-        "        writer.writerow(values)\n"
-        '        return buffer.getvalue().encode("utf-8")\n'
-        "    yield line([d[0] for d in cursor.description])\n"
-        "    for row in cursor:\n"
-        "        yield line(row)\n"
-        "Docs: https://docs.python.org/3/library/csv.html#csv.writer",
-    ],
-)
+@case("1.3")
 def check_csv_rows(csv_rows, ctx) -> str:
     with workdir() as folder:
         conn = sqlite3.connect(folder / "shop.db")
@@ -789,33 +516,7 @@ def _expect_pieces(rechunk, inputs: list[bytes], piece_size: int | None, what: s
     return got_sizes
 
 
-@exercise(
-    "1.4",
-    title="Re-chunk a stream",
-    module=MODULE,
-    function="rechunk",
-    hints=[
-        "Keep a buffer of the bytes received but not yet sent: a bytearray, to which `buffer += chunk` appends "
-        "in place. Whenever it holds at least `size` bytes, a piece can go out. Only what is left at the very "
-        "end may be shorter.",
-        "Yield inside the `for chunk in chunks:` loop, so a piece leaves as soon as it is complete; collecting "
-        "first (b''.join(chunks), list(chunks)) never ends on an endless input. One input may fill several "
-        "pieces, so use `while len(buffer) >= size:`. Yield `bytes(buffer[:size])`, a copy, then "
-        "`del buffer[:size]`.",
-        "Nearly the answer:\n"
-        "    if size <= 0:\n"
-        '        raise ValueError("size must be positive")\n'
-        "    buffer = bytearray()\n"
-        "    for chunk in chunks:\n"
-        "        buffer += chunk\n"
-        "        while len(buffer) >= size:\n"
-        "            yield bytes(buffer[:size])\n"
-        "            del buffer[:size]\n"
-        "    if buffer:\n"
-        "        yield bytes(buffer)\n"
-        "Docs: https://docs.python.org/3/library/stdtypes.html#bytearray-objects",
-    ],
-)
+@case("1.4")
 def check_rechunk(rechunk, ctx) -> str:
     _expect_pieces(rechunk, [b"ab", b"cde", b"f"], 4, '[b"ab", b"cde", b"f"]')
     _expect_pieces(rechunk, [b"abcdefghij"], 4, '[b"abcdefghij"]')
@@ -941,30 +642,7 @@ def _take_async(aiter_file, path, chunk_size: int | None, limit: int) -> list[by
     return run_async(take_chunks_async(chunks, limit, "aiter_file"))
 
 
-@exercise(
-    "1.5",
-    title="Read a file without blocking the event loop",
-    module=MODULE,
-    function="aiter_file",
-    hints=[
-        "`async def` with `yield` in its body makes an async generator, used with `async for`. But async alone "
-        "changes nothing: a plain f.read() inside it still stops the whole event loop until the disk answers. "
-        "Only an `await` lets other coroutines run.",
-        "asyncio.to_thread(function, *args) runs a blocking call in a worker thread and lets you await its "
-        "result: `chunk = await asyncio.to_thread(f.read, chunk_size)`. Open the file the same way, and "
-        "close it in a `finally:` so aclose() closes it too.",
-        "Nearly the answer:\n"
-        "    if chunk_size <= 0:\n"
-        '        raise ValueError("chunk_size must be positive")\n'
-        '    f = await asyncio.to_thread(open, path, "rb")\n'
-        "    try:\n"
-        "        while chunk := await asyncio.to_thread(f.read, chunk_size):\n"
-        "            yield chunk\n"
-        "    finally:\n"
-        "        f.close()\n"
-        "Docs: https://docs.python.org/3/library/asyncio-task.html#asyncio.to_thread",
-    ],
-)
+@case("1.5")
 def check_aiter_file(aiter_file, ctx) -> str:
     with workdir() as folder:
         small = folder / "small.bin"

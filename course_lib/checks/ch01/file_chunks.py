@@ -1,0 +1,126 @@
+"""Exercise 1.1 file_chunks: a generator that reads a file chunk_size bytes at a time."""
+
+from __future__ import annotations
+
+import hashlib
+
+from starlette.applications import Starlette
+from starlette.responses import StreamingResponse
+from starlette.routing import Route
+
+from .._case import Failure, case
+from .._tools import KiB, MiB, peak_memory, size, sizes, write_sample
+from ._shared import expect_chunks, expect_closed, take_chunks
+
+
+def lesson_file(ctx):
+    """The lesson's example file, 3 MiB + 17 B, written once per check: (path, its bytes)."""
+    if "lesson" not in ctx.found:
+        path = ctx.folder / "lesson.bin"
+        ctx.found["lesson"] = (path, write_sample(path, 3 * MiB + 17))
+    return ctx.found["lesson"]
+
+
+@case("1.1")
+def opens_nothing_when_called(file_chunks, ctx):
+    try:
+        pending = file_chunks(ctx.folder / "not-there.bin", KiB)
+    except FileNotFoundError:
+        raise Failure(
+            "calling file_chunks opened the file at once, before anything asked for a chunk.",
+            expected="nothing opened or read before the first next()",
+            got="FileNotFoundError raised by the call itself",
+            next="make it a generator function: `yield` each chunk, so its body waits for next()",
+        ) from None
+    if not hasattr(pending, "__next__"):
+        raise Failure(
+            f"file_chunks returned a {type(pending).__name__}, not a generator.",
+            expected="a generator, which reads one chunk each time it is asked",
+            got=f"a {type(pending).__name__}, built before the first chunk was asked for",
+            next="`yield` each chunk instead of collecting them",
+        )
+    if hasattr(pending, "close"):
+        pending.close()
+
+
+@case("1.1")
+def gives_the_lessons_chunks(file_chunks, ctx):
+    path, data = lesson_file(ctx)
+    return sizes(expect_chunks(file_chunks, path, data, MiB, f"a {size(3 * MiB)} + 17 B file"))
+
+
+@case("1.1")
+def handles_odd_sizes_empty_files_and_bad_chunk_sizes(file_chunks, ctx):
+    odd = ctx.folder / "odd.bin"
+    expect_chunks(file_chunks, odd, write_sample(odd, 10_000, seed=2), 4096, "a 10000 B file")
+    empty = ctx.folder / "empty.bin"
+    empty.write_bytes(b"")
+    got = take_chunks(file_chunks(empty, KiB), limit=1)
+    if got:
+        raise Failure(
+            "an empty file gave chunks.",
+            expected="nothing: the loop ends at once",
+            got=sizes([len(c) for c in got]),
+            next="check for the end of the file before yielding",
+        )
+    # chunk_size <= 0 is a mistake, not a request for the whole file or for nothing.
+    for bad in (0, -1):
+        try:
+            got = take_chunks(file_chunks(odd, bad), limit=3)
+        except ValueError:
+            continue
+        raise Failure(
+            f"chunk_size={bad} was accepted.",
+            expected="ValueError",
+            got=sizes([len(c) for c in got]),
+            next="raise ValueError when chunk_size <= 0: read(0) returns b'' and read(-1) reads everything",
+        )
+    return "10000 B in 4 KiB chunks, an empty file and chunk_size <= 0 handled"
+
+
+@case("1.1")
+def keeps_the_file_open_only_while_reading(file_chunks, ctx):
+    path, _ = lesson_file(ctx)
+    expect_closed(lambda: file_chunks(path, MiB), path, limit=6, what="file_chunks")
+    return "nothing opened before next(); file closed at the end and on close()"
+
+
+@case("1.1")
+def keeps_memory_flat(file_chunks, ctx):
+    """A 16 MiB file in 64 KiB chunks must never be held whole."""
+    big = ctx.folder / "big.bin"
+    write_sample(big, 16 * MiB, seed=3)
+    bound = 4 * 64 * KiB
+    with peak_memory() as peak:
+        for count, _ in enumerate(file_chunks(big, 64 * KiB)):
+            if count >= 300:
+                break
+    if peak[0] > bound:
+        raise Failure(
+            f"reading a {size(16 * MiB)} file in {size(64 * KiB)} chunks took {size(peak[0])} of memory at its peak.",
+            expected=f"under {size(bound)} (4 x chunk_size), whatever the file's size",
+            got=f"{size(peak[0])}: the whole file was in memory at once",
+            next="read chunk_size bytes per step; never read() the whole file and slice it",
+        )
+    return f"peak memory under {size(bound)} for a {size(16 * MiB)} file"
+
+
+@case("1.1")
+def arrives_intact_over_http(file_chunks, ctx):
+    """The same generator behind a StreamingResponse gives the same bytes."""
+    path, data = lesson_file(ctx)
+
+    async def download(request):
+        return StreamingResponse(file_chunks(path, 64 * KiB), media_type="application/octet-stream")
+
+    server = ctx.serve(Starlette(routes=[Route("/lesson.bin", download)]))
+    response = server.client.get("/lesson.bin")
+    digest = hashlib.sha256(response.content).hexdigest()
+    if response.status_code != 200 or digest != hashlib.sha256(data).hexdigest():
+        raise Failure(
+            "served through StreamingResponse, the file did not arrive intact.",
+            expected=f"200 and {len(data)} bytes with the file's sha256",
+            got=f"{response.status_code} and {len(response.content)} bytes, sha256 {digest[:12]}…",
+            next="yield the file's bytes and nothing else",
+        )
+    return "identical bytes over HTTP (sha256)."
