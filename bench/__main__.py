@@ -487,7 +487,7 @@ def versions(nginx_bin: str | None) -> str:
 
 
 def report_stacks(args, results: dict) -> tuple[list[str], list[Target]]:
-    from course_lib.playground import sample_file
+    from course_lib.data import sample_file
 
     sections, nginx_bin = args.sections, args.nginx_bin
     lines: list[str] = []
@@ -528,7 +528,7 @@ def report_stacks(args, results: dict) -> tuple[list[str], list[Target]]:
 
 
 def report_curve(args, results: dict) -> tuple[list[str], list[Target]]:
-    from course_lib.playground import sample_file
+    from course_lib.data import sample_file
 
     mib = min(32, args.size_mib)  # notebook 01 serves a 32 MiB file
     say("chunk-size curve")

@@ -1,4 +1,5 @@
-"""Sample data the notebooks generate at run time: an SQLite database of orders.
+"""Sample data the notebooks generate at run time, in the course's data folder: files of random bytes
+(`sample_file`) and an SQLite database of orders (`orders_db`).
 
 `orders_db()` builds a real SQLite file of made-up orders in the course's data folder the first time it
 is called (a few seconds for a million rows) and reuses it afterwards.  The rows are the same on every
@@ -20,9 +21,32 @@ import random
 import sqlite3
 from pathlib import Path
 
-from .playground import data_dir, sample_file
+from ._answers import ROOT
 
-__all__ = ["COLUMNS", "SCHEMA_VERSION", "orders_db", "sample_file"]
+__all__ = ["COLUMNS", "SCHEMA_VERSION", "data_dir", "orders_db", "sample_file"]
+
+def data_dir() -> Path:
+    """Where the course writes generated sample files (never committed)."""
+    folder = Path(os.environ.get("COURSE_DATA") or ROOT / ".course" / "data")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def sample_file(name: str, n: int) -> Path:
+    """A file of `n` pseudo-random bytes in the data folder, made once and reused."""
+    path = data_dir() / name
+    if not path.exists() or path.stat().st_size != n:
+        tmp = path.with_name(path.name + ".part")
+        rng = random.Random(n)
+        with open(tmp, "wb") as f:
+            left = n
+            while left:
+                step = min(left, 1 << 20)
+                f.write(rng.randbytes(step))
+                left -= step
+        os.replace(tmp, path)
+    return path
+
 
 #: Bump when the table or the way rows are made changes: every cached database is then rebuilt.
 SCHEMA_VERSION = 3

@@ -15,34 +15,10 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
 
 from ._answers import ROOT, answers, answers_dir, display_path, learner_frame
+from .data import data_dir, sample_file
 from .registry import exercises
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}")
-
-
-def data_dir() -> Path:
-    """Where the course writes generated sample files (never committed)."""
-    folder = Path(os.environ.get("COURSE_DATA") or ROOT / ".course" / "data")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def sample_file(name: str, n: int) -> Path:
-    """A file of `n` pseudo-random bytes in the data folder, made once and reused."""
-    import random
-
-    path = data_dir() / name
-    if not path.exists() or path.stat().st_size != n:
-        tmp = path.with_name(path.name + ".part")
-        rng = random.Random(n)
-        with open(tmp, "wb") as f:
-            left = n
-            while left:
-                step = min(left, 1 << 20)
-                f.write(rng.randbytes(step))
-                left -= step
-        os.replace(tmp, path)
-    return path
 
 
 def safe_path(folder: Path, name: str) -> Path:

@@ -237,7 +237,7 @@ from pathlib import Path
 from fastapi import Depends, HTTPException
 from fastapi.responses import FileResponse, StreamingResponse
 
-from course_lib.playground import data_dir
+from course_lib.data import data_dir
 
 #: What 4.4's feed calls for each record; it returns once the record has been taken.
 Publish = Callable[[bytes], Awaitable[None]]
