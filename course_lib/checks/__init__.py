@@ -1,7 +1,11 @@
-"""Every chapter's checks and hints; importing this package registers them all."""
+"""Every exercise's checks: course_lib/checks/chNN/<function>.py holds the cases of one exercise.
 
-from . import ch01  # noqa: F401 - a package
-from . import ch02  # noqa: F401
-from . import ch03  # noqa: F401
-from . import ch04  # noqa: F401
-from . import ch04_safety  # noqa: F401
+Importing this package imports every module below it, which registers the cases (see _case.py); the order
+of the cases is the order they are written in their module.
+"""
+
+import importlib
+import pkgutil
+
+for _module in pkgutil.walk_packages(__path__, prefix=f"{__name__}."):
+    importlib.import_module(_module.name)

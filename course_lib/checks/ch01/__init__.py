@@ -1,3 +1,1 @@
 """Chapter 1's checks (notebooks/01_chunk_generators.ipynb): one module per exercise, named for its function."""
-
-from . import file_chunks, rest  # noqa: F401 - importing registers the cases
