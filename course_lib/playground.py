@@ -14,7 +14,7 @@ from pathlib import Path
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
 
-from ._answers import ROOT, answers, answers_dir, display_path, learner_frame
+from ._answers import answers, answers_dir, display_path, learner_frame
 from .data import data_dir, sample_file
 from .registry import exercises
 

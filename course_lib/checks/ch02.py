@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import inspect
 import json
 import random
 import sqlite3
@@ -24,21 +23,18 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from fastapi.dependencies.utils import get_dependant
 from fastapi.sse import EventSourceResponse
 from starlette.applications import Starlette
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from ._case import Failure, case
+from ._endpoints import PAUSE, expect_ok, find_dependency, is_generator, media_type_failure, streaming_route
 from ._tools import MiB, peak_memory, size, workdir
 
 MODULE = "ch02_streaming_response"
 COLUMNS = ("id", "created", "customer", "item", "notes", "quantity", "price_cents", "status")
 STATUSES = ("paid", "shipped", "delivered", "cancelled", "refunded")
-#: How long a paused database (or stream) waits for the client to see the first rows.  Only a buffering
-#: answer ever waits this long; a streaming one is released at once.
-PAUSE = 2.0
 
 # -- a small orders database with awkward values ------------------------------------------------------
 
@@ -149,33 +145,9 @@ class Backend:
         return counted
 
 
-def dependency(answer: Callable[..., Any], name: str, what: str, declared: str) -> Callable[..., Any]:
-    """The dependency called `name` that the learner's endpoint declares (found the way FastAPI finds it)."""
-    for sub in get_dependant(path="/", call=answer).dependencies:
-        if getattr(sub.call, "__name__", "") == name:
-            return sub.call
-    raise Failure(
-        f"{what} does not depend on {name}, so the check cannot give it its own data.",
-        expected=f"a parameter declared as {declared}",
-        got="no parameter with that dependency",
-        next="keep the function's signature as the exercise gives it",
-    )
-
-
-def streaming_route(answer: Callable[..., Any]) -> dict[str, Any]:
-    """FastAPI streams a path operation only if it is a generator function (it has `yield`).  Anything else
-    is an ordinary endpoint, whose `-> Iterator[Order]` annotation FastAPI would refuse as a response model:
-    mount it without one, so that the stub (or a `return [...]`) is served and reported like any answer."""
-    return {} if is_generator(answer) else {"response_model": None}
-
-
-def is_generator(answer: Callable[..., Any]) -> bool:
-    return inspect.isgeneratorfunction(answer) or inspect.isasyncgenfunction(answer)
-
-
 def serve_orders(ctx, answer: Callable[..., Any], path: str, backend: Backend, what: str, **route: Any):
     """Serve the learner's endpoint at `path` on a FastAPI app whose database is `backend`'s."""
-    depends_on = dependency(answer, "orders_connection", what, "db: sqlite3.Connection = Depends(orders_connection)")
+    depends_on = find_dependency(answer, "orders_connection", what, "db: sqlite3.Connection = Depends(orders_connection)")
     app = FastAPI()
     app.add_api_route(path, answer, methods=["GET"], **streaming_route(answer), **route)
     app.dependency_overrides[depends_on] = backend.connection
@@ -253,15 +225,6 @@ def truncated(exc: BaseException) -> Failure:
         expected="a complete body ending normally",
         got=f"{type(exc).__name__} while reading the body: the status was already sent, then the stream failed",
         next="look at what your generator raises; an error after the first chunk can only cut the stream",
-    )
-
-
-def media_type_failure(what: str, response: httpx.Response, wanted: str, advice: str) -> Failure:
-    return Failure(
-        f"{what} answered with Content-Type {response.headers.get('content-type', '(none)')!r}.",
-        expected=f"{wanted}",
-        got=response.headers.get("content-type", "no Content-Type header"),
-        next=advice,
     )
 
 
@@ -349,17 +312,6 @@ def get_csv(server, backend: Backend, db: Path, rows: int, what: str) -> httpx.R
     except httpx.TransportError as exc:
         raise truncated(exc) from None
     return response
-
-
-def expect_ok(response: httpx.Response, what: str, advice: str) -> None:
-    if response.status_code != 200:
-        response.read()
-        raise Failure(
-            f"{what} answered {response.status_code}.",
-            expected="200",
-            got=f"{response.status_code} {response.text[:80]!r}",
-            next=advice,
-        )
 
 
 @case("2.1")
@@ -822,7 +774,7 @@ def check_progress(events: list[dict[str, str]], first: int, total: int, what: s
 @case("2.4")
 def check_job_progress(job_progress, ctx) -> str:
     what = "GET /progress?steps=5"
-    depends_on = dependency(job_progress, "job_steps", "job_progress",
+    depends_on = find_dependency(job_progress, "job_steps", "job_progress",
                             "run_step: Callable[[int], Awaitable[None]] = Depends(job_steps)")  # fmt: skip
     current = [Steps()]
     app = FastAPI()

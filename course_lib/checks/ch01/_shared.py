@@ -3,36 +3,15 @@ generator early, comparing them with a file, and watching the file open and clos
 
 from __future__ import annotations
 
-import asyncio
-import csv
-import hashlib
-import inspect
-import io
-import os
-import random
-import sqlite3
-import time
 from typing import Any, Iterable
 
-from starlette.applications import Starlette
-from starlette.responses import StreamingResponse
-from starlette.routing import Route
 
-from .._case import Failure, case
+from .._case import Failure
 from .._tools import (
-    KiB,
-    MiB,
-    SlowPipe,
     is_open,
-    peak_memory,
-    run_async,
-    sample_bytes,
     size,
     sizes,
-    thread_bytes_read,
     unclosed_files,
-    workdir,
-    write_sample,
 )
 
 MODULE = "ch01_chunk_generators"

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import hashlib
 import inspect
 import io
 import os
 import random
 import sqlite3
 import time
-from typing import Any, Iterable
+from typing import Any
 
-from starlette.applications import Starlette
-from starlette.responses import StreamingResponse
-from starlette.routing import Route
 
 from .._case import Failure, case
 from .._tools import (
@@ -34,7 +30,7 @@ from .._tools import (
     write_sample,
 )
 
-from ._shared import MODULE, accept_chunk, expect_chunks, expect_closed, take_chunks, take_chunks_async
+from ._shared import expect_closed, take_chunks, take_chunks_async
 
 # -- 1.2 byte_range_chunks ----------------------------------------------------------------------------
 

@@ -41,9 +41,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from ._case import Failure, case
-from .ch04 import caused_by, find_dependency, hiding
-from ._tools import KiB, sample_bytes, size, workdir
+from .._case import Failure, case
+from .._endpoints import find_dependency, hiding
+from .._tools import KiB, sample_bytes, size, workdir
 
 MODULE = "ch04_gotchas"
 HOST = "127.0.0.1"

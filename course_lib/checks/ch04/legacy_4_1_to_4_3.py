@@ -28,29 +28,12 @@ from typing import Any, NamedTuple
 
 import httpx
 from fastapi import FastAPI
-from fastapi.dependencies.utils import get_dependant
 from starlette.responses import Response
 
-from ._case import Failure, case
-from .ch02 import PAUSE, expect_ok, media_type_failure, streaming_route
+from .._case import Failure, case
+from .._endpoints import PAUSE, expect_ok, find_dependency, hiding, media_type_failure, streaming_route
 
 MODULE = "ch04_gotchas"
-
-
-def find_dependency(answer: Callable[..., Any], name: str, what: str, declared: str) -> Callable[..., Any]:
-    """The dependency called `name` somewhere in the tree of dependencies `answer` declares."""
-    pending = list(get_dependant(path="/", call=answer).dependencies)
-    while pending:
-        sub = pending.pop(0)
-        if getattr(sub.call, "__name__", "") == name:
-            return sub.call
-        pending.extend(sub.dependencies)
-    raise Failure(
-        f"{what} does not depend on {name}, so the check cannot give it its own data.",
-        expected=f"a parameter declared as {declared}",
-        got="no parameter with that dependency",
-        next="keep the function's signature as the exercise gives it",
-    )
 
 
 async def ping() -> str:
@@ -240,38 +223,6 @@ class FailingLog:
             yield event(i)
         if self.fail_after == self.count:
             raise ConnectionLost(f"server closed the connection unexpectedly: {SECRET}")
-
-
-def caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
-    """Whether `exc`, the exceptions it was raised from or during, or those it groups, include a `kind`."""
-    seen: set[int] = set()
-    pending = [exc]
-    while pending:
-        e = pending.pop()
-        if e is None or id(e) in seen:
-            continue
-        seen.add(id(e))
-        if isinstance(e, kind):
-            return True
-        pending += [e.__cause__, e.__context__, *getattr(e, "exceptions", ())]
-    return False
-
-
-def hiding(app: Any, kind: type[BaseException]) -> Any:
-    """`app`, with the failures the check injects (and what they cause) kept out of the server's errors.
-
-    uvicorn answers them as it would anyway -- a 500 before the response started, a cut connection after --
-    but the verdict is the check's own message rather than "raised ConnectionLost while serving the request".
-    """
-
-    async def hidden(scope, receive, send):
-        try:
-            await app(scope, receive, send)
-        except Exception as exc:
-            if not caused_by(exc, kind):
-                raise
-
-    return hidden
 
 
 class Body:
