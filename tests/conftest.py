@@ -3,10 +3,36 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+ON_CI = bool(os.environ.get("CI"))
+
+# On CI the property tests replay the same examples every run (a failure there is reproducible, never new
+# luck); on a laptop they explore new examples each time and remember the failing ones in .hypothesis/.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if ON_CI:
+    settings.load_profile("ci")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On CI (CI set, as .ci/run does) a test may not skip: a missing tool (curl, Chromium, nginx, bwrap ...)
+    would otherwise turn a broken course into a green run.  The skip becomes a failure that names it."""
+    outcome = yield
+    report = outcome.get_result()
+    if ON_CI and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"on CI no test may skip, and this one would have: {reason}"
+
+
+def pytest_terminal_summary(terminalreporter):
+    skipped = terminalreporter.stats.get("skipped", [])
+    terminalreporter.write_line(f"tests skipped in this run: {len(skipped)}" + (" (listed above)" if skipped else ""))
 
 
 # Where in course_lib/checks each failed check raised its Failure ("course_lib/checks/ch01.py:212"), over the

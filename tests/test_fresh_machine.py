@@ -24,6 +24,8 @@ import pytest
 from conftest import ROOT
 from test_jupyterlab import stop_process_group
 
+pytestmark = pytest.mark.timeout(1200)  # installs requirements.txt into a new venv
+
 GIT, MAKE = shutil.which("git"), shutil.which("make")
 SETUP_TIMEOUT = 1200  # a new .venv and every pinned package, on a loaded machine without pip's cache
 RUNNING = re.compile(r"copy and paste one of these URLs:\s*\n\s*(http://127\.0\.0\.1:(\d+)/\S*\?token=([\w-]+))")

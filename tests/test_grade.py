@@ -20,6 +20,8 @@ from course_lib.registry import exercise_ids, exercises
 from course_lib._source import function_source, replace_function
 from conftest import ROOT
 
+pytestmark = pytest.mark.timeout(900)  # grading a class of sandboxed submissions
+
 STEM = "ch01_chunk_generators"
 IDS = [i for i in exercise_ids() if i.startswith("1.")]
 SOLUTION = (ROOT / "solutions" / f"{STEM}.py").read_text()

@@ -50,6 +50,7 @@ except ImportError:  # pragma: no cover - playwright is pinned in requirements.t
     sync_playwright = None
 
 pytestmark = [
+    pytest.mark.timeout(900),  # a real JupyterLab and Chromium; Run All of a whole notebook
     pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine (.ci/run installs Debian's chromium)"),
     pytest.mark.skipif(sync_playwright is None, reason="the playwright package is not installed"),
     pytest.mark.skipif(MAKE is None, reason="make is not installed: the test starts JupyterLab with `make lab`"),

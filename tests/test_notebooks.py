@@ -13,6 +13,8 @@ import pytest
 from conftest import ROOT
 from course_lib._grade import notebook_check_cells as check_cells
 
+pytestmark = pytest.mark.timeout(900)  # nbval runs a whole notebook in one test
+
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
