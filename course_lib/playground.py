@@ -18,6 +18,8 @@ from ._answers import answers, answers_dir, display_path, learner_frame
 from .data import data_dir, sample_file
 from .registry import exercises
 
+__all__ = ["PLAYGROUNDS", "STATIC", "FileBlob", "banner", "playground_app", "safe_path", "stubs_left"]
+
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}")
 
 

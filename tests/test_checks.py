@@ -202,23 +202,49 @@ def test_reset_refuses_a_file_that_does_not_compile_unless_whole(learner_dir, mo
         reset("1.1")
     reset("1.1", whole_file=True)
     assert path.read_text() == STUB
+    backups = list((tmp_path / ".course" / "backups").glob(f"{STEM}.*.py"))
+    assert backups and {b.read_text() for b in backups} == {"def file_chunks(:\n"}, "the broken file is kept"
 
 
-def test_public_names_are_pinned():
-    assert sorted(course_lib.__all__) == [
-        "CheckFailed",
-        "LiveServer",
-        "answers",
-        "answers_dir",
-        "answers_kind",
-        "check",
-        "hint",
-        "progress",
-        "reset",
-        "serve",
-        "solution",
-        "stop_all",
-    ]
+def notebook_imports():
+    """(module, name) for every `from course_lib... import name` in the notebooks' code cells."""
+    import ast
+    import json
+
+    found = set()
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            if cell["cell_type"] == "code":
+                code = "".join(line for line in cell["source"] if not line.lstrip().startswith(("%", "!")))
+                for node in ast.walk(ast.parse(code)):
+                    if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "course_lib":
+                        found |= {(node.module, alias.name) for alias in node.names}
+    return found
+
+
+def test_notebooks_import_only_public_names():
+    """What a notebook imports from course_lib is public: a module without a leading underscore, and a name in
+    that module's __all__ (so a rename inside course_lib cannot silently break a lesson)."""
+    import importlib
+
+    for module, name in sorted(notebook_imports()):
+        assert not any(part.startswith("_") for part in module.split(".")), module
+        public = getattr(importlib.import_module(module), "__all__", None)
+        assert public is not None, f"{module} has no __all__"
+        assert name in public or importlib.util.find_spec(f"{module}.{name}"), f"{module}.{name} is not public"
+
+
+def test_the_public_surface_is_what_learners_are_shown():
+    """course_lib's __all__ is exactly what the notebooks import from it (its modules aside) plus what the
+    README documents."""
+    import inspect
+
+    readme = (ROOT / "README.md").read_text()
+    shown = {name for module, name in notebook_imports() if module == "course_lib" and name in dir(course_lib)}
+    shown -= {name for name in shown if inspect.ismodule(getattr(course_lib, name))}
+    documented = {name for name in course_lib.__all__ if f"`{name}" in readme}
+    assert set(course_lib.__all__) == shown | documented
+    assert shown <= set(course_lib.__all__)
 
 
 def run_cli(*args, env_answers="solutions"):
