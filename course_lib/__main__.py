@@ -6,9 +6,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
+    """The learner's commands; the instructor's are added by _add_grading."""
     parser = argparse.ArgumentParser(prog="python -m course_lib", description=__doc__)
     parser.add_argument(
         "--answers",
@@ -29,6 +31,12 @@ def main(argv: list[str] | None = None) -> int:
             sub.add_argument("--give-up", action="store_true", help="show it without an attempt")
     progress = commands.add_parser("progress", help="table of every exercise: passed, failed, not tried")
     progress.add_argument("chapter", nargs="?", help="only this chapter's exercises, e.g. 03")
+    _add_grading(commands)
+    return parser
+
+
+def _add_grading(commands: Any) -> None:
+    """grade, grade-one and merge: the instructor's commands."""
     grade = commands.add_parser("grade", help="grade a folder of submissions (one folder per learner)")
     grade.add_argument("submissions", help="folder holding one folder per learner")
     grade.add_argument("--out", default="grades", help="where gradebook.csv and feedback/ go (default: grades)")
@@ -47,7 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     merge = commands.add_parser("merge", help="gradebook.csv, feedback/ and a summary from results files")
     merge.add_argument("results", nargs="+", help="results files written by grade-one")
     merge.add_argument("--out", default="grades", help="where gradebook.csv and feedback/ go (default: grades)")
-    args = parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
 
     answers = getattr(args, "answers_sub", None) or args.answers
     if answers:
