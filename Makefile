@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 ROOT   := $(CURDIR)
 
-.PHONY: lab test setup bench clean test-matrix
+.PHONY: lab test setup bench clean test-matrix stubs
 
 ## lab: create .venv if needed, install what changed, open JupyterLab on notebooks/ (127.0.0.1 only).
 ## Its terminals (File > New > Terminal) run bash with the course's Python first on PATH (lab_terminal.bashrc);
@@ -46,6 +46,11 @@ setup:
 		cp requirements.txt $(VENV)/requirements.installed; \
 	fi
 	@$(PY) -c 'import site, sys; open(site.getsitepackages()[0] + "/stream-course.pth", "w").write(sys.argv[1] + "\n")' "$(ROOT)"
+
+## stubs: for course authors: write exercises/ again from solutions/ (each answer's body becomes its TODO and
+## `raise NotImplementedError`). It overwrites exercises/, so a learner's answers there are lost.
+stubs: setup
+	$(PY) -c 'import course_lib._answers as a; a.write_exercise_stubs()'
 
 clean:
 	rm -rf $(VENV) .venv-3.* .course .pytest_cache test-artifacts

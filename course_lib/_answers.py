@@ -56,6 +56,12 @@ def stub_module(stem: str) -> str:
     return stub_of((SOLUTIONS / f"{stem}.py").read_text(encoding="utf-8"), names)
 
 
+def write_exercise_stubs() -> None:
+    """For course authors (`make stubs`): write exercises/ again from solutions/, as a new learner gets it."""
+    for stem in sorted({ex.module for ex in exercises().values()}):
+        (ROOT / "exercises" / f"{stem}.py").write_text(stub_module(stem), encoding="utf-8")
+
+
 def write_stubs() -> None:
     """Bring .course/stubs/ up to date with solutions/ (COURSE_ANSWERS=stubs loads from there)."""
     STUBS.mkdir(parents=True, exist_ok=True)
