@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from ._server import LiveServer
 from .checks._tools import SlowPipe
@@ -43,9 +44,14 @@ async def _tick(ticks: list[float], every: float = 0.01) -> None:
         await asyncio.sleep(every)
 
 
+class Ticked(NamedTuple):
+    ticks: int  # how often the ticker got a turn while the pipe was read
+    longest_pause: float  # seconds
+
+
 async def read_with_ticker(
     reader: Callable[[int], AsyncIterator[bytes]], pieces: int = 5, every: float = 0.2
-) -> None:
+) -> Ticked:
     """Read a pipe fed 1 KiB every `every` s through `reader(fd)` while a ticker runs; print the longest pause."""
     with tempfile.TemporaryDirectory(prefix="course-demo-") as folder:
         with SlowPipe(Path(folder) / "slow.pipe", [b"x" * KiB] * pieces, every) as pipe:
@@ -68,3 +74,4 @@ async def read_with_ticker(
     longest = max(later - earlier for earlier, later in zip(times, times[1:]))
     print(f"{reader.__name__:>14}: {size(received)} in {elapsed:.2f} s; the ticker ticked {len(ticks)} "
           f"time{'s' * (len(ticks) != 1)}, longest pause {longest * 1000:.0f} ms")  # fmt: skip
+    return Ticked(len(ticks), longest)
