@@ -8,69 +8,19 @@ The endpoints are plain path operation functions, without decorators: the check 
 the orders database through the `orders_connection` dependency.  Keep the signatures as they are.
 """
 
-import asyncio
 import csv
 import io
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 import httpx
 from fastapi import Depends, Header, Query
 from fastapi.responses import StreamingResponse
 from fastapi.sse import ServerSentEvent
-from pydantic import BaseModel
 
-from course_lib.data import orders_db
-
-Status = Literal["paid", "shipped", "delivered", "cancelled", "refunded"]
-
-
-class Order(BaseModel):
-    """One row of the `orders` table."""
-
-    id: int
-    created: datetime
-    customer: str
-    item: str
-    notes: str
-    quantity: int
-    price_cents: int
-    status: Status
-
-
-class Progress(BaseModel):
-    """The data of one progress event: `step` of `total` steps are done."""
-
-    step: int
-    total: int
-
-
-def orders_connection():
-    """Dependency: one connection to the orders database per request, closed after the response is sent.
-
-    Rows come back as sqlite3.Row: `row["status"]`, `dict(row)` and `Order(**row)` all work.
-    check_same_thread=False because FastAPI opens it in one worker thread while a StreamingResponse
-    runs each step of a plain generator in whichever worker thread is free.
-    """
-    conn = sqlite3.connect(orders_db(), check_same_thread=False)
-    conn.row_factory = sqlite3.Row
-    try:
-        yield conn
-    finally:
-        conn.close()
-
-
-async def run_step(step: int) -> None:
-    """One step of the long job that 2.4 reports on; here it only takes a while."""
-    await asyncio.sleep(0.2)
-
-
-def job_steps():
-    """Dependency: the function that runs one step of the job (a check swaps in one it can watch)."""
-    return run_step
+from course_lib.support.ch02 import Order, Progress, Status, job_steps, orders_connection
 
 
 # -- 2.1 ------------------------------------------------------------------------------------------------

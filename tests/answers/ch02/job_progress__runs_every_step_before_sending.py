@@ -1,0 +1,26 @@
+"""Runs all the steps, then sends all the events: the progress bar jumps from 0 to done."""
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Header, Query
+from fastapi.sse import ServerSentEvent
+
+from course_lib.support.ch02 import Progress, job_steps
+
+EXERCISE = "2.4"
+CASE = "sends_each_event_before_the_next_step"
+MESSAGE = ["✗ 2.4 job_progress: GET /progress?steps=5: event 3 had not reached the client when step 4 started.\n"]
+
+
+async def job_progress(
+    steps: int = Query(10, ge=1, le=1000),
+    last_event_id: Annotated[int | None, Header()] = None,
+    run_step: Callable[[int], Awaitable[None]] = Depends(job_steps),
+) -> AsyncIterator[ServerSentEvent]:
+    done = []
+    for step in range((last_event_id or 0) + 1, steps + 1):
+        await run_step(step)
+        done.append(step)
+    for step in done:
+        yield ServerSentEvent(id=str(step), data=Progress(step=step, total=steps))

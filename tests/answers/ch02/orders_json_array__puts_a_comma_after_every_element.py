@@ -1,0 +1,27 @@
+"""Writes a comma after each element, the last one too: [{...},] is not JSON."""
+
+import sqlite3
+
+from fastapi import Depends, Query
+from fastapi.responses import StreamingResponse
+
+from course_lib.support.ch02 import Order, orders_connection
+
+EXERCISE = "2.3"
+CASE = "is_a_valid_array_of_orders_for_each_limit"
+MESSAGE = ["✗ 2.3 orders_json_array: GET /orders.json?limit=1 is not valid JSON: an element expected.\n"]
+
+
+def orders_json_array(
+    limit: int = Query(1000, ge=0, le=1_000_000),
+    db: sqlite3.Connection = Depends(orders_connection),
+) -> StreamingResponse:
+    rows = db.execute("SELECT * FROM orders ORDER BY id LIMIT ?", (limit,))
+
+    def array_chunks():
+        yield "["
+        while batch := rows.fetchmany(1000):
+            yield "".join(Order(**row).model_dump_json() + "," for row in batch)
+        yield "]"
+
+    return StreamingResponse(array_chunks(), media_type="application/json")

@@ -1,0 +1,21 @@
+"""Yields each row as a tuple: a JSON array per line, not an object with the Order's fields."""
+
+import sqlite3
+
+from fastapi import Depends, Query
+
+from course_lib.support.ch02 import Status, orders_connection
+
+EXERCISE = "2.2"
+CASE = "gives_the_orders_each_filter_selects"
+MESSAGE = ["✗ 2.2 orders_jsonl: GET /orders.jsonl: line 1 is a JSON list, not an object.\n"]
+
+
+def orders_jsonl(
+    status: Status | None = None,
+    min_price_cents: int = Query(0, ge=0),
+    limit: int | None = Query(None, ge=1),
+    db: sqlite3.Connection = Depends(orders_connection),
+):
+    for row in db.execute("SELECT * FROM orders WHERE price_cents >= ? ORDER BY id", (min_price_cents,)):
+        yield tuple(row)
