@@ -9,18 +9,20 @@ the orders database through the `orders_connection` dependency.  Keep the signat
 """
 
 import csv
+import hashlib
 import io
 import json
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Annotated
 
 import httpx
-from fastapi import Depends, Header, Query
-from fastapi.responses import StreamingResponse
+from fastapi import Depends, Header, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.sse import ServerSentEvent
 
-from course_lib.support.ch02 import Order, Progress, Status, job_steps, orders_connection
+from course_lib.support.ch02 import Order, Progress, Status, UploadStore, job_steps, orders_connection, upload_store
 
 
 # -- 2.1 ------------------------------------------------------------------------------------------------
@@ -130,4 +132,22 @@ def revenue_by_status(url: str, on_progress: Callable[[int], object] | None = No
     """
     # TODO: return the total price_cents per status of the orders at `url`, reporting progress as it goes.
     # (paid, 650), (paid, 100), (shipped, 899) -> {"paid": 750, "shipped": 899}, on_progress(3) once
+    raise NotImplementedError
+
+
+# -- 2.6 ------------------------------------------------------------------------------------------------
+
+
+async def receive_upload(name: str, request: Request, store: UploadStore = Depends(upload_store)) -> JSONResponse:
+    """Receive the request body as a file, writing each piece as it arrives: never the whole body in memory.
+
+    Mounted as `app.put("/uploads/{name}")(receive_upload)`.
+    PUT /uploads/report.csv with a 3 MiB body -> 201, {"name":"report.csv","bytes":3145728,"sha256":"<hex>"},
+    and store.path("report.csv") then holds exactly those bytes.
+    While the body arrives it goes to store.partial(name), never to store.path(name): a half-received upload
+    is never visible under its name.  A body longer than store.max_bytes (say so in Content-Length or not)
+    -> 413, and nothing is kept.  A client that goes away halfway leaves nothing behind either.
+    """
+    # TODO: write each piece of request.stream() to a partial file, then give it its name; 413 past max_bytes.
+    # PUT /uploads/a.bin with b"0123456789" -> 201 {"name":"a.bin","bytes":10,"sha256":"84d89877...f7882"}
     raise NotImplementedError

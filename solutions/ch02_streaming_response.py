@@ -9,18 +9,20 @@ the orders database through the `orders_connection` dependency.  Keep the signat
 """
 
 import csv
+import hashlib
 import io
 import json
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Annotated
 
 import httpx
-from fastapi import Depends, Header, Query
-from fastapi.responses import StreamingResponse
+from fastapi import Depends, Header, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.sse import ServerSentEvent
 
-from course_lib.support.ch02 import Order, Progress, Status, job_steps, orders_connection
+from course_lib.support.ch02 import Order, Progress, Status, UploadStore, job_steps, orders_connection, upload_store
 
 
 # -- 2.1 ------------------------------------------------------------------------------------------------
@@ -186,3 +188,38 @@ def revenue_by_status(url: str, on_progress: Callable[[int], object] | None = No
     if pending and on_progress is not None:
         on_progress(pending)
     return totals
+
+
+# -- 2.6 ------------------------------------------------------------------------------------------------
+
+
+async def receive_upload(name: str, request: Request, store: UploadStore = Depends(upload_store)) -> JSONResponse:
+    """Receive the request body as a file, writing each piece as it arrives: never the whole body in memory.
+
+    Mounted as `app.put("/uploads/{name}")(receive_upload)`.
+    PUT /uploads/report.csv with a 3 MiB body -> 201, {"name":"report.csv","bytes":3145728,"sha256":"<hex>"},
+    and store.path("report.csv") then holds exactly those bytes.
+    While the body arrives it goes to store.partial(name), never to store.path(name): a half-received upload
+    is never visible under its name.  A body longer than store.max_bytes (say so in Content-Length or not)
+    -> 413, and nothing is kept.  A client that goes away halfway leaves nothing behind either.
+    """
+    # TODO: write each piece of request.stream() to a partial file, then give it its name; 413 past max_bytes.
+    # PUT /uploads/a.bin with b"0123456789" -> 201 {"name":"a.bin","bytes":10,"sha256":"84d89877...f7882"}
+    target = store.path(name)
+    too_big = HTTPException(413, f"an upload may hold at most {store.max_bytes} bytes")
+    if int(request.headers.get("content-length") or 0) > store.max_bytes:
+        raise too_big
+    partial = store.partial(name)
+    digest, received = hashlib.sha256(), 0
+    try:
+        with open(partial, "wb") as f:
+            async for piece in request.stream():
+                received += len(piece)
+                if received > store.max_bytes:
+                    raise too_big
+                digest.update(piece)
+                f.write(piece)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return JSONResponse({"name": name, "bytes": received, "sha256": digest.hexdigest()}, status_code=201)

@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import StreamingResponse
 
 from course_lib import CheckFailed, check
 from conftest import ROOT, write_module

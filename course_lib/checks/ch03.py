@@ -574,7 +574,7 @@ def parse_multipart(response: httpx.Response, what: str) -> tuple[str, list[Any]
     if not body.rstrip(b"\r\n").endswith(f"--{boundary}--".encode()):
         raise Failure(
             f"{what} does not end with the closing delimiter.",
-            expected=f"the body ending with --{{boundary}}--",
+            expected="the body ending with --{boundary}--",
             got=f"...{body[-24:]!r}",
             next="after the last part send b'--' + boundary + b'--\\r\\n'",
         )
