@@ -1,8 +1,10 @@
 """No check of chunk_size: read(0) returns b'', so chunk_size=0 gives nothing."""
 
+import asyncio
+
 EXERCISE = "1.5"
 CASE = "handles_an_empty_file_and_bad_chunk_sizes"
-MESSAGE = ['chunk_size=0 was accepted']
+MESSAGE = ["chunk_size=0 was accepted"]
 
 
 async def aiter_file(path, chunk_size=64 * 1024):

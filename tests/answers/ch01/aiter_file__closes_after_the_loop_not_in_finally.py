@@ -1,8 +1,14 @@
 """Closes its descriptor after the loop, which aclose() never reaches."""
 
+import asyncio
+import os
+
 EXERCISE = "1.5"
 CASE = "closes_the_file_at_the_end_and_on_aclose"
-MESSAGE = ['the file stayed open after the async generator was closed early', '`finally:`']
+MESSAGE = [
+    "the file stayed open after the async generator was closed early",
+    "`finally:`",
+]
 
 
 async def aiter_file(path, chunk_size=64 * 1024):
@@ -12,6 +18,3 @@ async def aiter_file(path, chunk_size=64 * 1024):
     while chunk := await asyncio.to_thread(os.read, fd, chunk_size):
         yield chunk
     os.close(fd)
-
-
-import os

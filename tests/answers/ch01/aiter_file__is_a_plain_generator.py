@@ -2,7 +2,7 @@
 
 EXERCISE = "1.5"
 CASE = "is_an_async_generator"
-MESSAGE = ['returned a plain generator, not an async generator']
+MESSAGE = ["returned a plain generator, not an async generator"]
 
 
 def aiter_file(path, chunk_size=64 * 1024):

@@ -1,8 +1,11 @@
 """Reads with os.open/os.read in threads and never calls os.close."""
 
+import asyncio
+import os
+
 EXERCISE = "1.5"
 CASE = "closes_the_file_at_the_end_and_on_aclose"
-MESSAGE = ['the file was still open after the last chunk']
+MESSAGE = ["the file was still open after the last chunk"]
 
 
 async def aiter_file(path, chunk_size=64 * 1024):
@@ -11,6 +14,3 @@ async def aiter_file(path, chunk_size=64 * 1024):
     fd = await asyncio.to_thread(os.open, path, os.O_RDONLY)
     while chunk := await asyncio.to_thread(os.read, fd, chunk_size):
         yield chunk
-
-
-import os

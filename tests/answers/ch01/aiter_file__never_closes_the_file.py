@@ -1,8 +1,10 @@
 """Opens the file in a thread and never closes it."""
 
+import asyncio
+
 EXERCISE = "1.5"
 CASE = "closes_the_file_at_the_end_and_on_aclose"
-MESSAGE = ['ResourceWarning: unclosed file']
+MESSAGE = ["ResourceWarning: unclosed file"]
 
 
 async def aiter_file(path, chunk_size=64 * 1024):

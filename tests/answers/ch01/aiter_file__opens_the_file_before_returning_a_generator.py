@@ -1,8 +1,10 @@
 """A plain def opens the file, then returns an inner async generator reading it."""
 
+import asyncio
+
 EXERCISE = "1.5"
 CASE = "opens_nothing_when_called"
-MESSAGE = ['calling aiter_file opened the file at once']
+MESSAGE = ["calling aiter_file opened the file at once"]
 
 
 def aiter_file(path, chunk_size=64 * 1024):

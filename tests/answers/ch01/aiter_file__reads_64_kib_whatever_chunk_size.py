@@ -1,8 +1,10 @@
 """Reads 64 KiB per step whatever chunk_size says."""
 
+import asyncio
+
 EXERCISE = "1.5"
 CASE = "gives_the_files_chunks"
-MESSAGE = ['in 50000 B chunks gave the wrong pieces']
+MESSAGE = ["in 50000 B chunks gave the wrong pieces"]
 
 
 async def aiter_file(path, chunk_size=64 * 1024):

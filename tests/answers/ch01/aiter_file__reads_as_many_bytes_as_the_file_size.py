@@ -1,8 +1,11 @@
 """Reads os.path.getsize() bytes and stops: a pipe's size is 0, so nothing is read from it."""
 
+import asyncio
+import os
+
 EXERCISE = "1.5"
 CASE = "keeps_the_event_loop_running"
-MESSAGE = ['read from a slow pipe, the bytes came out different', '0 bytes']
+MESSAGE = ["read from a slow pipe, the bytes came out different", "0 bytes"]
 
 
 async def aiter_file(path, chunk_size=64 * 1024):
@@ -16,6 +19,3 @@ async def aiter_file(path, chunk_size=64 * 1024):
             yield chunk
     finally:
         f.close()
-
-
-import os

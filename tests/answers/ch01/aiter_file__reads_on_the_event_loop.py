@@ -2,7 +2,7 @@
 
 EXERCISE = "1.5"
 CASE = "keeps_the_event_loop_running"
-MESSAGE = ['the event loop froze', 'asyncio.to_thread']
+MESSAGE = ["the event loop froze", "asyncio.to_thread"]
 
 
 async def aiter_file(path, chunk_size=64 * 1024):

@@ -1,8 +1,11 @@
 """Reads the whole file in a worker thread, then slices it."""
 
+import asyncio
+from pathlib import Path
+
 EXERCISE = "1.5"
 CASE = "keeps_memory_flat"
-MESSAGE = ['reading an 8 MiB file in 64 KiB chunks took']
+MESSAGE = ["reading an 8 MiB file in 64 KiB chunks took"]
 
 
 async def aiter_file(path, chunk_size=64 * 1024):
@@ -11,6 +14,3 @@ async def aiter_file(path, chunk_size=64 * 1024):
     data = await asyncio.to_thread(Path(path).read_bytes)
     for start in range(0, len(data), chunk_size):
         yield data[start : start + chunk_size]
-
-
-from pathlib import Path

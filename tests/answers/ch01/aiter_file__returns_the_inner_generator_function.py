@@ -1,8 +1,10 @@
 """A plain def returns the inner async generator function without calling it."""
 
+import asyncio
+
 EXERCISE = "1.5"
 CASE = "is_an_async_generator"
-MESSAGE = ['aiter_file returned a function, not an async generator']
+MESSAGE = ["aiter_file returned a function, not an async generator"]
 
 
 def aiter_file(path, chunk_size=64 * 1024):

@@ -1,8 +1,10 @@
 """await asyncio.sleep(0) between reads lets others run between them, not during them."""
 
+import asyncio
+
 EXERCISE = "1.5"
 CASE = "keeps_the_event_loop_running"
-MESSAGE = ['the event loop froze']
+MESSAGE = ["the event loop froze"]
 
 
 async def aiter_file(path, chunk_size=64 * 1024):

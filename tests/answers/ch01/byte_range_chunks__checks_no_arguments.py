@@ -2,7 +2,7 @@
 
 EXERCISE = "1.2"
 CASE = "handles_the_files_end_and_refuses_bad_arguments"
-MESSAGE = ['start=-1 reached the file and failed there with OSError']
+MESSAGE = ["start=-1 reached the file and failed there with OSError"]
 
 
 def byte_range_chunks(path, start, end, chunk_size=64 * 1024):

@@ -2,7 +2,7 @@
 
 EXERCISE = "1.2"
 CASE = "handles_the_files_end_and_refuses_bad_arguments"
-MESSAGE = ['chunk_size=0 was accepted.', "read(0) returns b''"]
+MESSAGE = ["chunk_size=0 was accepted.", "read(0) returns b''"]
 
 
 def byte_range_chunks(path, start, end, chunk_size=64 * 1024):

@@ -2,7 +2,7 @@
 
 EXERCISE = "1.2"
 CASE = "gives_the_ranges_a_range_header_names"
-MESSAGE = ['bytes=0-99 gave 99 bytes, one short', 'end - start + 1']
+MESSAGE = ["bytes=0-99 gave 99 bytes, one short", "end - start + 1"]
 
 
 def byte_range_chunks(path, start, end, chunk_size=64 * 1024):

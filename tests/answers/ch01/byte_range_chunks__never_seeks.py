@@ -2,7 +2,7 @@
 
 EXERCISE = "1.2"
 CASE = "gives_the_ranges_a_range_header_names"
-MESSAGE = ['bytes from offset 0 on', 'seek(start) before the first read']
+MESSAGE = ["bytes from offset 0 on", "seek(start) before the first read"]
 
 
 def byte_range_chunks(path, start, end, chunk_size=64 * 1024):

@@ -2,7 +2,7 @@
 
 EXERCISE = "1.2"
 CASE = "reads_only_the_range"
-MESSAGE = ['it read 60.1 MiB of the file to return 1000 bytes', 'seek(start) first']
+MESSAGE = ["it read 60.1 MiB of the file to return 1000 bytes", "seek(start) first"]
 
 
 def byte_range_chunks(path, start, end, chunk_size=64 * 1024):

@@ -2,7 +2,7 @@
 
 EXERCISE = "1.2"
 CASE = "reads_only_the_range"
-MESSAGE = ['the reads went on past end']
+MESSAGE = ["the reads went on past end"]
 
 
 def byte_range_chunks(path, start, end, chunk_size=64 * 1024):

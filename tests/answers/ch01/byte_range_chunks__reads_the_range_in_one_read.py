@@ -2,7 +2,10 @@
 
 EXERCISE = "1.2"
 CASE = "gives_the_ranges_a_range_header_names"
-MESSAGE = ['bytes=1000-9999 in chunks of at most 4 KiB gave a chunk of 8.8 KiB', 'read min(chunk_size, bytes still wanted)']
+MESSAGE = [
+    "bytes=1000-9999 in chunks of at most 4 KiB gave a chunk of 8.8 KiB",
+    "read min(chunk_size, bytes still wanted)",
+]
 
 
 def byte_range_chunks(path, start, end, chunk_size=64 * 1024):

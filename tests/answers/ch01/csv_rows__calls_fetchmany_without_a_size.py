@@ -1,8 +1,11 @@
 """Loops over cursor.fetchmany(), which without a size gives cursor.arraysize rows: one."""
 
+import csv
+import io
+
 EXERCISE = "1.3"
 CASE = "reads_back_the_tricky_table"
-MESSAGE = ['the output has 1 rows; the table has 8', 'row id=2 is missing']
+MESSAGE = ["the output has 1 rows; the table has 8", "row id=2 is missing"]
 
 
 def csv_rows(conn, query="SELECT * FROM orders ORDER BY id"):

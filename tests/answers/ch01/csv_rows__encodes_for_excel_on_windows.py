@@ -1,8 +1,11 @@
 """Encodes with cp1252 (errors replaced), not UTF-8."""
 
+import csv
+import io
+
 EXERCISE = "1.3"
 CASE = "reads_back_the_tricky_table"
-MESSAGE = ['line 6 is not valid UTF-8', 'encode with line.encode("utf-8")']
+MESSAGE = ["line 6 is not valid UTF-8", 'encode with line.encode("utf-8")']
 
 
 def csv_rows(conn, query="SELECT * FROM orders ORDER BY id"):

@@ -1,8 +1,11 @@
 """fetchall() first: every row in memory at once."""
 
+import csv
+import io
+
 EXERCISE = "1.3"
 CASE = "keeps_memory_flat"
-MESSAGE = ['streaming 30000 rows took', 'under 1 MiB', 'fetchall()']
+MESSAGE = ["streaming 30000 rows took", "under 1 MiB", "fetchall()"]
 
 
 def csv_rows(conn, query="SELECT * FROM orders ORDER BY id"):

@@ -1,8 +1,14 @@
 """Writes the orders table's column names as the header, whatever columns the query returns."""
 
+import csv
+import io
+
 EXERCISE = "1.3"
 CASE = "runs_the_query_it_is_given"
-MESSAGE = ["with another query, the output did not follow it", "run the `query` argument"]
+MESSAGE = [
+    "with another query, the output did not follow it",
+    "run the `query` argument",
+]
 
 
 def csv_rows(conn, query="SELECT * FROM orders ORDER BY id"):

@@ -1,5 +1,8 @@
 """Runs the default query whatever `query` says."""
 
+import csv
+import io
+
 EXERCISE = "1.3"
 CASE = "runs_the_query_it_is_given"
 MESSAGE = ["csv_rows kept yielding after 3 lines, more than the query returns"]

@@ -3,7 +3,10 @@
 EXERCISE = "1.3"
 VERDICT = "raised"
 CASE = "reads_back_the_tricky_table"
-MESSAGE = ['✗ 1.3 csv_rows raised TypeError', 'yield (",".join(row) + "\\n").encode("utf-8")']
+MESSAGE = [
+    "✗ 1.3 csv_rows raised TypeError",
+    'yield (",".join(row) + "\\n").encode("utf-8")',
+]
 
 
 def csv_rows(conn, query="SELECT * FROM orders ORDER BY id"):

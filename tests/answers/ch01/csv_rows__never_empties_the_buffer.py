@@ -1,8 +1,11 @@
 """Never empties the StringIO: each item repeats every earlier line."""
 
+import csv
+import io
+
 EXERCISE = "1.3"
 CASE = "reads_back_the_tricky_table"
-MESSAGE = ['an earlier line came again']
+MESSAGE = ["an earlier line came again"]
 
 
 def csv_rows(conn, query="SELECT * FROM orders ORDER BY id"):

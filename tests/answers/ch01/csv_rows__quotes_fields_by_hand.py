@@ -2,7 +2,7 @@
 
 EXERCISE = "1.3"
 CASE = "reads_back_the_tricky_table"
-MESSAGE = ['\'Dwayne "The Rock" Johnson\' needs quoting']
+MESSAGE = ["'Dwayne \"The Rock\" Johnson' needs quoting"]
 
 
 def csv_rows(conn, query="SELECT * FROM orders ORDER BY id"):

@@ -1,8 +1,11 @@
 """Takes one fetchmany(1000) batch and stops: a bigger result is cut short."""
 
+import csv
+import io
+
 EXERCISE = "1.3"
 CASE = "gives_a_line_per_row_of_a_big_table"
-MESSAGE = ['30000 rows gave 1001 lines']
+MESSAGE = ["30000 rows gave 1001 lines"]
 
 
 def csv_rows(conn, query="SELECT * FROM orders ORDER BY id"):

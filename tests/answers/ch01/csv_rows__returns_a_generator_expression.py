@@ -1,8 +1,12 @@
 """A plain def returning a generator expression: the query runs at the call."""
 
+import csv
+import io
+import itertools
+
 EXERCISE = "1.3"
 CASE = "runs_nothing_when_called"
-MESSAGE = ['calling csv_rows ran the query at once']
+MESSAGE = ["calling csv_rows ran the query at once"]
 
 
 def csv_rows(conn, query="SELECT * FROM orders ORDER BY id"):
@@ -18,6 +22,3 @@ def csv_rows(conn, query="SELECT * FROM orders ORDER BY id"):
 
     header = [d[0] for d in cursor.description]
     return (line(values) for values in itertools.chain([header], cursor))
-
-
-import itertools

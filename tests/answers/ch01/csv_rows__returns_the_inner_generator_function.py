@@ -1,5 +1,8 @@
 """Returns the inner generator function without calling it."""
 
+import csv
+import io
+
 EXERCISE = "1.3"
 CASE = "runs_nothing_when_called"
 MESSAGE = ["csv_rows returned a function, not a generator"]

@@ -1,8 +1,11 @@
 """Skips the cursor's first row, as one does with csv.reader, though a cursor's first row is data."""
 
+import csv
+import io
+
 EXERCISE = "1.3"
 CASE = "reads_back_the_tricky_table"
-MESSAGE = ['row id=1 came back different']
+MESSAGE = ["row id=1 came back different"]
 
 
 def csv_rows(conn, query="SELECT * FROM orders ORDER BY id"):

@@ -1,8 +1,11 @@
 """strip()s each line, which takes its line break away."""
 
+import csv
+import io
+
 EXERCISE = "1.3"
 CASE = "reads_back_the_tricky_table"
-MESSAGE = ['item 1 does not end with a line break']
+MESSAGE = ["item 1 does not end with a line break"]
 
 
 def csv_rows(conn, query="SELECT * FROM orders ORDER BY id"):

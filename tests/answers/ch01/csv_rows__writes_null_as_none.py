@@ -1,8 +1,11 @@
 """Turns every value into str() first, so NULL becomes the word None."""
 
+import csv
+import io
+
 EXERCISE = "1.3"
 CASE = "reads_back_the_tricky_table"
-MESSAGE = ['NULL values and they came out as the word None']
+MESSAGE = ["NULL values and they came out as the word None"]
 
 
 def csv_rows(conn, query="SELECT * FROM orders ORDER BY id"):

@@ -1,8 +1,11 @@
 """The header line is inside the loop: it comes before every row."""
 
+import csv
+import io
+
 EXERCISE = "1.3"
 CASE = "reads_back_the_tricky_table"
-MESSAGE = ['csv_rows kept yielding after 11 lines, more than the query returns']
+MESSAGE = ["csv_rows kept yielding after 11 lines, more than the query returns"]
 
 
 def csv_rows(conn, query="SELECT * FROM orders ORDER BY id"):

@@ -1,5 +1,8 @@
 """Yields the buffer before writerow() fills it: an empty first item."""
 
+import csv
+import io
+
 EXERCISE = "1.3"
 CASE = "reads_back_the_tricky_table"
 MESSAGE = ["csv_rows yielded an empty item b'' (item 1)"]

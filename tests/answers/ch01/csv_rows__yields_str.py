@@ -1,5 +1,8 @@
 """Yields the text without encoding it."""
 
+import csv
+import io
+
 EXERCISE = "1.3"
 CASE = "reads_back_the_tricky_table"
 MESSAGE = ['encode each line: line.encode("utf-8")']

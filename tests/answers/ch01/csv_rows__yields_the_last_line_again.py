@@ -1,8 +1,11 @@
 """After the loop, yields what is left in the buffer, as rechunk does: the last row comes twice."""
 
+import csv
+import io
+
 EXERCISE = "1.3"
 CASE = "reads_back_the_tricky_table"
-MESSAGE = ['the output has 9 rows; the table has 8', '1 rows more']
+MESSAGE = ["the output has 9 rows; the table has 8", "1 rows more"]
 
 
 def csv_rows(conn, query="SELECT * FROM orders ORDER BY id"):

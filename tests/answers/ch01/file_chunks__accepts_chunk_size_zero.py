@@ -2,7 +2,7 @@
 
 EXERCISE = "1.1"
 CASE = "handles_odd_sizes_empty_files_and_bad_chunk_sizes"
-MESSAGE = ['chunk_size=0 was accepted.', 'ValueError']
+MESSAGE = ["chunk_size=0 was accepted.", "ValueError"]
 
 
 def file_chunks(path, chunk_size=1024 * 1024):

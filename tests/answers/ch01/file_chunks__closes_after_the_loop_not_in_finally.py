@@ -1,8 +1,10 @@
 """Closes its descriptor after the loop, which a close() of the generator never reaches."""
 
+import os
+
 EXERCISE = "1.1"
 CASE = "keeps_the_file_open_only_while_reading"
-MESSAGE = ['the file stayed open after the generator was closed early']
+MESSAGE = ["the file stayed open after the generator was closed early"]
 
 
 def file_chunks(path, chunk_size=1024 * 1024):
@@ -12,6 +14,3 @@ def file_chunks(path, chunk_size=1024 * 1024):
     while chunk := os.read(fd, chunk_size):
         yield chunk
     os.close(fd)
-
-
-import os

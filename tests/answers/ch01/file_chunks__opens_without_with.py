@@ -2,7 +2,7 @@
 
 EXERCISE = "1.1"
 CASE = "keeps_the_file_open_only_while_reading"
-MESSAGE = ['ResourceWarning: unclosed file']
+MESSAGE = ["ResourceWarning: unclosed file"]
 
 
 def file_chunks(path, chunk_size=1024 * 1024):

@@ -2,7 +2,10 @@
 
 EXERCISE = "1.1"
 CASE = "handles_odd_sizes_empty_files_and_bad_chunk_sizes"
-MESSAGE = ["a 10000 B file in 4 KiB chunks gave the wrong pieces", "read exactly chunk_size bytes per step"]
+MESSAGE = [
+    "a 10000 B file in 4 KiB chunks gave the wrong pieces",
+    "read exactly chunk_size bytes per step",
+]
 
 
 def file_chunks(path, chunk_size=1024 * 1024):

@@ -2,7 +2,7 @@
 
 EXERCISE = "1.1"
 CASE = "gives_the_lessons_chunks"
-MESSAGE = ['file_chunks kept yielding after 6 chunks, more than the file holds']
+MESSAGE = ["file_chunks kept yielding after 6 chunks, more than the file holds"]
 
 
 def file_chunks(path, chunk_size=1024 * 1024):

@@ -2,7 +2,7 @@
 
 EXERCISE = "1.1"
 CASE = "opens_nothing_when_called"
-MESSAGE = ['opened the file at once']
+MESSAGE = ["opened the file at once"]
 
 
 def file_chunks(path, chunk_size=1024 * 1024):

@@ -2,7 +2,7 @@
 
 EXERCISE = "1.1"
 CASE = "opens_nothing_when_called"
-MESSAGE = ['file_chunks returned a function, not a generator', '`yield` each chunk']
+MESSAGE = ["file_chunks returned a function, not a generator", "`yield` each chunk"]
 
 
 def file_chunks(path, chunk_size=1024 * 1024):

@@ -2,7 +2,11 @@
 
 EXERCISE = "1.1"
 CASE = "arrives_intact_over_http"
-MESSAGE = ['did not arrive intact', 'the connection broke', "'bytearray' object has no attribute 'encode'"]
+MESSAGE = [
+    "did not arrive intact",
+    "the connection broke",
+    "'bytearray' object has no attribute 'encode'",
+]
 
 
 def file_chunks(path, chunk_size=1024 * 1024):

@@ -2,7 +2,7 @@
 
 EXERCISE = "1.4"
 CASE = "splits_long_inputs_skips_empty_ones_and_refuses_bad_sizes"
-MESSAGE = ['size=0 was accepted']
+MESSAGE = ["size=0 was accepted"]
 
 
 def rechunk(chunks, size=64 * 1024):

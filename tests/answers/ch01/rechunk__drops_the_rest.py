@@ -2,7 +2,7 @@
 
 EXERCISE = "1.4"
 CASE = "gives_the_docstrings_example"
-MESSAGE = ['the last, shorter piece is missing']
+MESSAGE = ["the last, shorter piece is missing"]
 
 
 def rechunk(chunks, size=64 * 1024):

@@ -2,7 +2,7 @@
 
 EXERCISE = "1.4"
 CASE = "stays_lazy_on_an_endless_input"
-MESSAGE = ['took its whole input before yielding a piece', 'endless']
+MESSAGE = ["took its whole input before yielding a piece", "endless"]
 
 
 def rechunk(chunks, size=64 * 1024):

@@ -2,7 +2,7 @@
 
 EXERCISE = "1.4"
 CASE = "gives_the_docstrings_example"
-MESSAGE = ['rechunk yielded a list, not bytes (piece 1)']
+MESSAGE = ["rechunk yielded a list, not bytes (piece 1)"]
 
 
 def rechunk(chunks, size=64 * 1024):

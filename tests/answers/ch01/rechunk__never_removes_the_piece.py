@@ -2,7 +2,7 @@
 
 EXERCISE = "1.4"
 CASE = "gives_the_docstrings_example"
-MESSAGE = ['rechunk kept yielding after 4 pieces, more than the input makes']
+MESSAGE = ["rechunk kept yielding after 4 pieces, more than the input makes"]
 
 
 def rechunk(chunks, size=64 * 1024):

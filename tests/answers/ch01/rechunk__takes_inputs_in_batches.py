@@ -1,8 +1,10 @@
 """Takes 16 inputs at a time, more than the next piece needs."""
 
+import itertools
+
 EXERCISE = "1.4"
 CASE = "stays_lazy_on_an_endless_input"
-MESSAGE = ['took more than the pieces needed', 'after taking 16 inputs']
+MESSAGE = ["took more than the pieces needed", "after taking 16 inputs"]
 
 
 def rechunk(chunks, size=64 * 1024):
@@ -18,6 +20,3 @@ def rechunk(chunks, size=64 * 1024):
                 del buffer[:size]
     if buffer:
         yield bytes(buffer)
-
-
-import itertools

@@ -2,7 +2,7 @@
 
 EXERCISE = "1.4"
 CASE = "gives_the_docstrings_example"
-MESSAGE = ['piece 1 changed after it was yielded']
+MESSAGE = ["piece 1 changed after it was yielded"]
 
 
 def rechunk(chunks, size=64 * 1024):
