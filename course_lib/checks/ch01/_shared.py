@@ -1,20 +1,35 @@
-"""What the chapter 1 checks share: taking chunks from an answer with the guards that stop a runaway
-generator early, comparing them with a file, and watching the file open and close."""
+"""What several chapter 1 checks share: a generator function that opens nothing when called (1.1, 1.2),
+taking chunks from an answer with the guards that stop a runaway generator early (1.1, 1.2, 1.5),
+refusing chunk_size <= 0 (1.1, 1.5), and watching the file open and close (1.1, 1.2)."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable
-
+from typing import Any, Callable, Iterable
 
 from .._case import Failure
-from .._tools import (
-    is_open,
-    size,
-    sizes,
-    unclosed_files,
-)
+from .._tools import is_open, sizes, unclosed_files
 
-MODULE = "ch01_chunk_generators"
+
+def expect_lazy(call: Callable[[], Any], what: str) -> None:
+    """`call()` calls the answer on a file that does not exist: it must give a generator and open nothing yet."""
+    try:
+        pending = call()
+    except FileNotFoundError:
+        raise Failure(
+            f"calling {what} opened the file at once, before anything asked for a chunk.",
+            expected="nothing opened or read before the first next()",
+            got="FileNotFoundError raised by the call itself",
+            next="make it a generator function: `yield` each chunk, so its body waits for next()",
+        ) from None
+    if not hasattr(pending, "__next__"):
+        raise Failure(
+            f"{what} returned a {type(pending).__name__}, not a generator.",
+            expected="a generator, which reads one chunk each time it is asked",
+            got=f"a {type(pending).__name__}, built before the first chunk was asked for",
+            next="`yield` each chunk instead of collecting them",
+        )
+    if hasattr(pending, "close"):
+        pending.close()
 
 
 def take_chunks(chunks: Iterable[Any], limit: int, what: str = "file_chunks") -> list[bytes]:
@@ -59,26 +74,20 @@ def accept_chunk(got: list[bytes], chunk: Any, limit: int, what: str) -> None:
         )
 
 
-def expect_chunks(file_chunks, path, data: bytes, chunk_size: int, what: str) -> list[int]:
-    expected = [min(chunk_size, len(data) - start) for start in range(0, len(data), chunk_size)]
-    got = take_chunks(file_chunks(path, chunk_size), limit=len(expected) + 2)
-    got_sizes = [len(c) for c in got]
-    if got_sizes != expected:
+def expect_bad_chunk_sizes_refused(take: Callable[[int], list[bytes]]) -> None:
+    """`take(chunk_size)` reads a small file with the answer: chunk_size 0 and -1 must raise ValueError."""
+    # chunk_size <= 0 is a mistake, not a request for the whole file or for nothing.
+    for bad in (0, -1):
+        try:
+            got = take(bad)
+        except ValueError:
+            continue
         raise Failure(
-            f"{what} in {size(chunk_size)} chunks gave the wrong pieces.",
-            expected=sizes(expected) + f" ({len(data)} bytes)",
-            got=sizes(got_sizes) + f" ({sum(got_sizes)} bytes)",
-            next="read exactly chunk_size bytes per step; only the last chunk may be shorter",
+            f"chunk_size={bad} was accepted.",
+            expected="ValueError",
+            got=sizes([len(c) for c in got]),
+            next="raise ValueError when chunk_size <= 0: read(0) returns b'' and read(-1) reads everything",
         )
-    if b"".join(got) != data:
-        first = next(i for i, (a, b) in enumerate(zip(b"".join(got), data)) if a != b)
-        raise Failure(
-            f"{what}: the chunks have the right sizes but not the file's bytes.",
-            expected="the file's bytes, in order",
-            got=f"a difference at byte {first}",
-            next="yield each read() as it comes, without changing it",
-        )
-    return got_sizes
 
 
 def expect_closed(make_chunks, path, limit: int, what: str) -> None:
@@ -88,8 +97,9 @@ def expect_closed(make_chunks, path, limit: int, what: str) -> None:
     `with` is still closed when the finished generator is dropped, so only the warning tells.
     """
     with unclosed_files() as leaked:
+        left_open = is_open(path)  # by an earlier read that never closed it: told below, after the last chunk
         chunks = make_chunks()
-        if is_open(path):
+        if is_open(path) and not left_open:
             raise Failure(
                 "the file was open before the first next().",
                 expected="no file opened until a chunk is asked for",
@@ -122,5 +132,3 @@ def expect_closed(make_chunks, path, limit: int, what: str) -> None:
             got="ResourceWarning: unclosed file",
             next='use `with open(path, "rb") as f:` inside the generator, so the loop\'s end and close() close it',
         )
-
-

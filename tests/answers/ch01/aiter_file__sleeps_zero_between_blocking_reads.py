@@ -1,0 +1,16 @@
+"""await asyncio.sleep(0) between reads lets others run between them, not during them."""
+
+import asyncio
+
+EXERCISE = "1.5"
+CASE = "keeps_the_event_loop_running"
+MESSAGE = ["the event loop froze"]
+
+
+async def aiter_file(path, chunk_size=64 * 1024):
+    if chunk_size <= 0:
+        raise ValueError("chunk_size must be positive")
+    with open(path, "rb") as f:
+        while chunk := f.read(chunk_size):
+            yield chunk
+            await asyncio.sleep(0)  # lets others run between reads, not during them
