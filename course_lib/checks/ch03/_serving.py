@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import time
 from typing import Any
 
 import httpx
@@ -47,8 +48,24 @@ def serve_blobs(ctx, call: Any, name: str, seen: dict[str, Any]):
             return PlainTextResponse("not a Response", status_code=500)
         return response
 
-    route = Route("/blob/{blob_id:int}", endpoint, methods=["GET", "HEAD", "POST"])
-    return ctx.serve(Starlette(routes=[route]))
+    routes = Starlette(routes=[Route("/blob/{blob_id:int}", endpoint, methods=["GET", "HEAD", "POST"])])
+
+    async def app(scope, receive, send) -> None:
+        try:
+            await routes(scope, receive, send)
+        finally:
+            if scope["type"] == "http":
+                seen["finished"] = seen.get("finished", 0) + 1
+
+    return ctx.serve(app)
+
+
+def wait_for_the_server(seen: dict[str, Any], requests: int, limit: float = 2.0) -> None:
+    """Wait (up to `limit` seconds) until the server has finished `requests` requests: the answer to a HEAD
+    reaches the client before the server is through with a body it streams (and drops)."""
+    deadline = time.monotonic() + limit
+    while seen.get("finished", 0) < requests and time.monotonic() < deadline:
+        time.sleep(0.005)
 
 
 def after_request(seen: dict[str, Any], name: str) -> None:

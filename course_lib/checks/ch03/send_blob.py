@@ -15,7 +15,8 @@ import httpx
 from .._case import Failure, case
 from .._tools import MiB, peak_memory, sample_bytes, size
 from ._blobs import LAST_MODIFIED, OCTETS, SpyBlob, make_blobs
-from ._serving import BIG, SMALL, after_request, broke_off, expect_flat, expect_reads_inside, serve_blobs, stream_digest
+from ._serving import (BIG, SMALL, after_request, broke_off, expect_flat, expect_reads_inside, serve_blobs, stream_digest,
+                       wait_for_the_server)  # fmt: skip
 
 #: Range headers on the 4096 byte blob, and the part each one asks for.
 SINGLE_RANGES = (("bytes=0-99", (0, 99)), ("bytes=-500", (3596, 4095)),
@@ -41,11 +42,13 @@ def fetch(send_blob, ctx, method: str = "GET", blob: str = "small", **headers: s
     headers = {k.replace("_", "-").title().replace("Etag", "ETag"): v for k, v in headers.items()}
     what = words(method, headers)
     spy.reads.clear()
+    found["requests"] = found.get("requests", 0) + 1
     try:
         response = found["server"].client.request(method, f"/blob/{spy.id}", headers=headers)
     except httpx.RemoteProtocolError as exc:
         after_request(found["seen"], "send_blob")
         raise broke_off(what, exc) from None
+    wait_for_the_server(found["seen"], found["requests"])
     after_request(found["seen"], "send_blob")
     return response, what
 
@@ -270,6 +273,7 @@ def keeps_memory_flat(send_blob, ctx):
     for first, last, headers in ((0, BIG - 1, {}), (1000, BIG - 1001, {"Range": f"bytes=1000-{BIG - 1001}"})):
         what = words("GET", headers) + f" on {size(BIG)}"
         big.reads.clear()
+        found["requests"] = found.get("requests", 0) + 1
         with peak_memory() as peak:
             status, digest, n = stream_digest(found["server"], f"/blob/{big.id}", headers, what)
         after_request(found["seen"], "send_blob")

@@ -9,8 +9,8 @@ from course_lib.support.ch03 import Blob, read_range
 EXERCISE = "3.3"
 CASE = "sends_exactly_content_length_bytes"
 MESSAGE = [
-    '✗ 3.3 byteranges_response: ranges 0-9, 100-104: the connection broke off mid-body.',
-    '  expected: a body of exactly Content-Length bytes',
+    "✗ 3.3 byteranges_response: ranges 0-9, 100-104: the connection broke off mid-body.",
+    "  expected: a body of exactly Content-Length bytes",
 ]
 
 

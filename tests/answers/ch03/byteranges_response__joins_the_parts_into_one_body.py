@@ -9,7 +9,7 @@ from course_lib.support.ch03 import Blob, read_range
 EXERCISE = "3.3"
 CASE = "keeps_memory_flat"
 MESSAGE = [
-    '✗ 3.3 byteranges_response: ranges 0-3145727, 4194304-7340031 of 8 MiB took more than 3 MiB of memory at its peak.\n',
+    "✗ 3.3 byteranges_response: ranges 0-3145727, 4194304-7340031 of 8 MiB took more than 3 MiB of memory at its peak.\n",
 ]
 
 

@@ -8,7 +8,7 @@ from course_lib.support.ch03 import Blob, read_range
 
 EXERCISE = "3.3"
 CASE = "sends_one_part_per_range"
-MESSAGE = ['✗ 3.3 byteranges_response: ranges 0-9, 100-104 names no boundary in its Content-Type.\n']
+MESSAGE = ["✗ 3.3 byteranges_response: ranges 0-9, 100-104 names no boundary in its Content-Type.\n"]
 
 
 def byteranges_response(blob: Blob, ranges: list[tuple[int, int]]) -> Response:

@@ -9,8 +9,8 @@ from course_lib.support.ch03 import Blob, read_range
 EXERCISE = "3.3"
 CASE = "sends_one_part_per_range"
 MESSAGE = [
-    '✗ 3.3 byteranges_response: ranges 0-9, 100-104 does not end with the closing delimiter.',
-    '  expected: the body ending with --{boundary}--',
+    "✗ 3.3 byteranges_response: ranges 0-9, 100-104 does not end with the closing delimiter.",
+    "  expected: the body ending with --{boundary}--",
 ]
 
 

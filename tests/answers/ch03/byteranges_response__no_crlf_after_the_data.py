@@ -9,9 +9,9 @@ from course_lib.support.ch03 import Blob, read_range
 EXERCISE = "3.3"
 CASE = "sends_one_part_per_range"
 MESSAGE = [
-    '✗ 3.3 byteranges_response: ranges 0-9, 100-104: a multipart parser found 1 parts.',
-    '  expected: 2 parts, one per range',
-    '  got:      1 parts',
+    "✗ 3.3 byteranges_response: ranges 0-9, 100-104: a multipart parser found 1 parts.",
+    "  expected: 2 parts, one per range",
+    "  got:      1 parts",
 ]
 
 

@@ -9,9 +9,9 @@ from course_lib.support.ch03 import Blob, read_range
 EXERCISE = "3.3"
 CASE = "sends_one_part_per_range"
 MESSAGE = [
-    '✗ 3.3 byteranges_response: ranges 3000-3099, 0-49, 1000-1000: part 1 has the wrong Content-Range.',
-    '  expected: Content-Range: bytes 3000-3099/4096',
-    '  got:      Content-Range: bytes 0-49/4096',
+    "✗ 3.3 byteranges_response: ranges 3000-3099, 0-49, 1000-1000: part 1 has the wrong Content-Range.",
+    "  expected: Content-Range: bytes 3000-3099/4096",
+    "  got:      Content-Range: bytes 0-49/4096",
 ]
 
 

@@ -13,8 +13,8 @@ from course_lib.support.ch03 import file_sha256, repr_digest
 EXERCISE = "3.4"
 CASE = "resumes_with_range_and_if_range"
 MESSAGE = [
-    '✗ 3.4 download: after a 200 that sent 307200 bytes of a changed file, request 4 asked for bytes=',
-    '  expected: at most bytes=307200-: a 200 body starts at byte 0 of the new version',
+    "✗ 3.4 download: after a 200 that sent 307200 bytes of a changed file, request 4 asked for bytes=",
+    "  expected: at most bytes=307200-: a 200 body starts at byte 0 of the new version",
 ]
 
 

@@ -13,7 +13,7 @@ from course_lib.support.ch03 import file_sha256, repr_digest
 EXERCISE = "3.4"
 CASE = "resumes_with_range_and_if_range"
 MESSAGE = [
-    '✗ 3.4 download: the first request asked for the whole file although video.webm.part already held 102400 bytes.\n',
+    "✗ 3.4 download: the first request asked for the whole file although video.webm.part already held 102400 bytes.\n",
 ]
 
 

@@ -13,8 +13,8 @@ from course_lib.support.ch03 import file_sha256, repr_digest
 EXERCISE = "3.4"
 CASE = "resumes_with_range_and_if_range"
 MESSAGE = [
-    '✗ 3.4 download: download raised RemoteProtocolError when the server cut the connection after 204800 bytes.',
-    '  expected: a retry that asks for the rest with Range',
+    "✗ 3.4 download: download raised RemoteProtocolError when the server cut the connection after 204800 bytes.",
+    "  expected: a retry that asks for the rest with Range",
 ]
 
 

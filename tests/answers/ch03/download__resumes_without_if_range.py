@@ -13,8 +13,8 @@ from course_lib.support.ch03 import file_sha256, repr_digest
 EXERCISE = "3.4"
 CASE = "resumes_with_range_and_if_range"
 MESSAGE = [
-    '✗ 3.4 download: request 1 resumed with Range: bytes=102400- but without If-Range.',
-    '  expected: If-Range: <the ETag the partial bytes came with>',
+    "✗ 3.4 download: request 1 resumed with Range: bytes=102400- but without If-Range.",
+    "  expected: If-Range: <the ETag the partial bytes came with>",
 ]
 
 

@@ -12,7 +12,7 @@ from course_lib.support.ch03 import file_sha256, repr_digest
 
 EXERCISE = "3.4"
 CASE = "raises_a_404_at_once"
-MESSAGE = ['✗ 3.4 download: a 404 answer was retried (3 requests).\n']
+MESSAGE = ["✗ 3.4 download: a 404 answer was retried (3 requests).\n"]
 
 
 def download(

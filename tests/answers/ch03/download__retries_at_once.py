@@ -11,7 +11,7 @@ from course_lib.support.ch03 import file_sha256, repr_digest
 
 EXERCISE = "3.4"
 CASE = "retries_a_503_with_growing_sleeps"
-MESSAGE = ['✗ 3.4 download: the retries after a 503 did not wait long enough.\n']
+MESSAGE = ["✗ 3.4 download: the retries after a 503 did not wait long enough.\n"]
 
 
 def download(

@@ -8,7 +8,7 @@ EXERCISE = "3.1"
 CASE = "guards_against_abuse"
 MESSAGE = [
     "✗ 3.1 parse_range: parse_range('bytes=0-,5-5,5-6,5-7",
-    '(8013 characters)',
+    "(8013 characters)",
     "the 2011 'Apache Killer' sent 1300",
 ]
 

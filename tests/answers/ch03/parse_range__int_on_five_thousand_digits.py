@@ -9,8 +9,8 @@ EXERCISE = "3.1"
 VERDICT = "raised"
 CASE = "handles_an_empty_file_and_huge_numbers"
 MESSAGE = [
-    '✗ 3.1 parse_range raised ValueError: Exceeds the limit (4300 digits)',
-    'ch03_range_requests.py, line',
+    "✗ 3.1 parse_range raised ValueError: Exceeds the limit (4300 digits)",
+    "ch03_range_requests.py, line",
 ]
 
 

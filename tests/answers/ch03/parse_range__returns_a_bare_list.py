@@ -8,7 +8,7 @@ EXERCISE = "3.1"
 CASE = "reads_single_open_and_suffix_ranges"
 MESSAGE = [
     "✗ 3.1 parse_range: parse_range('bytes=0-99', 10000) returned list [(0, 99)].",
-    'return RangeResult(kind, ranges)',
+    "return RangeResult(kind, ranges)",
 ]
 
 

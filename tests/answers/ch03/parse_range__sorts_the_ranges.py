@@ -8,7 +8,7 @@ EXERCISE = "3.1"
 CASE = "clamps_keeps_order_and_merges"
 MESSAGE = [
     "✗ 3.1 parse_range: parse_range('bytes=500-599,0-99', 10000) is wrong.",
-    'keep the ranges in the order they were asked for',
+    "keep the ranges in the order they were asked for",
 ]
 
 

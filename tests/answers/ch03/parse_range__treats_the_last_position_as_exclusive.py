@@ -10,7 +10,7 @@ MESSAGE = [
     "✗ 3.1 parse_range: parse_range('bytes=0-99', 10000) is wrong.",
     "  expected: ('ranges', [(0, 99)])",
     "  got:      ('ranges', [(0, 100)])",
-    'last-pos is included',
+    "last-pos is included",
 ]
 
 

@@ -6,13 +6,14 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from course_lib.support.ch03 import Blob, RangeResult, read_range
+# the other exercises of the file, done as the solutions do them
 from solutions.ch03_range_requests import byteranges_response, parse_range
 
 EXERCISE = "3.2"
 CASE = "answers_416_past_the_end"
 MESSAGE = [
-    '✗ 3.2 send_blob: GET with Range: bytes=5000- answered 416, 0 bytes.',
-    '  expected: 416 Range Not Satisfiable, Content-Range: bytes */4096',
+    "✗ 3.2 send_blob: GET with Range: bytes=5000- answered 416, 0 bytes.",
+    "  expected: 416 Range Not Satisfiable, Content-Range: bytes */4096",
 ]
 
 

@@ -6,15 +6,16 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from course_lib.support.ch03 import Blob, RangeResult, read_range
+# the other exercises of the file, done as the solutions do them
 from solutions.ch03_range_requests import byteranges_response, parse_range
 
 EXERCISE = "3.2"
 CASE = "ignores_range_on_head"
 MESSAGE = [
-    '✗ 3.2 send_blob: HEAD with Range: bytes=0-99 answered 206, Content-Range: bytes 0-99/4096, 0 bytes.',
-    '  expected: 200 and the headers of a GET without Range, Content-Length: 4096, no Content-Range',
-    '  got:      206, Content-Range: bytes 0-99/4096, 0 bytes',
-    '  next: apply Range to GET only: it is the one method range handling is defined for (RFC 9110 §14.2); hint("3.2") gives a hint',
+    "✗ 3.2 send_blob: HEAD with Range: bytes=0-99 answered 206, Content-Range: bytes 0-99/4096, 0 bytes.",
+    "  expected: 200 and the headers of a GET without Range, Content-Length: 4096, no Content-Range",
+    "  got:      206, Content-Range: bytes 0-99/4096, 0 bytes",
+    "  next: apply Range to GET only: it is the one method range handling is defined for (RFC 9110 §14.2); hint(\"3.2\") gives a hint",
 ]
 
 

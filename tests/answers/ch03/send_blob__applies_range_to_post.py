@@ -6,13 +6,14 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from course_lib.support.ch03 import Blob, RangeResult, read_range
+# the other exercises of the file, done as the solutions do them
 from solutions.ch03_range_requests import byteranges_response, parse_range
 
 EXERCISE = "3.2"
 CASE = "ignores_range_on_post"
 MESSAGE = [
-    '✗ 3.2 send_blob: POST with Range: bytes=0-99 answered 206, Content-Range: bytes 0-99/4096, 100 bytes.',
-    '  expected: 200 with the whole blob (4096 bytes): only GET applies Range (RFC 9110 §14.2)',
+    "✗ 3.2 send_blob: POST with Range: bytes=0-99 answered 206, Content-Range: bytes 0-99/4096, 100 bytes.",
+    "  expected: 200 with the whole blob (4096 bytes): only GET applies Range (RFC 9110 §14.2)",
 ]
 
 

@@ -6,14 +6,15 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from course_lib.support.ch03 import Blob, RangeResult, read_range
+# the other exercises of the file, done as the solutions do them
 from solutions.ch03_range_requests import byteranges_response, parse_range
 
 EXERCISE = "3.2"
 CASE = "sends_206_for_a_single_range"
 MESSAGE = [
-    '✗ 3.2 send_blob: GET with Range: bytes=0-99 answered 206 with the wrong Content-Range.',
-    '  expected: Content-Range: bytes 0-99/4096',
-    '  got:      Content-Range: bytes 0-100/4096',
+    "✗ 3.2 send_blob: GET with Range: bytes=0-99 answered 206 with the wrong Content-Range.",
+    "  expected: Content-Range: bytes 0-99/4096",
+    "  got:      Content-Range: bytes 0-100/4096",
 ]
 
 

@@ -6,13 +6,14 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from course_lib.support.ch03 import Blob, RangeResult, read_range
+# the other exercises of the file, done as the solutions do them
 from solutions.ch03_range_requests import byteranges_response, parse_range
 
 EXERCISE = "3.2"
 CASE = "answers_head_without_reading"
 MESSAGE = [
-    '✗ 3.2 send_blob: HEAD without Range answered 200, Content-Length: 0.',
-    '  expected: 200 and the headers a GET gets, Content-Length: 4096',
+    "✗ 3.2 send_blob: HEAD without Range answered 200, Content-Length: 0.",
+    "  expected: 200 and the headers a GET gets, Content-Length: 4096",
 ]
 
 

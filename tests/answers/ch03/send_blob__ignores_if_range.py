@@ -4,11 +4,12 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from course_lib.support.ch03 import Blob, RangeResult, read_range
+# the other exercises of the file, done as the solutions do them
 from solutions.ch03_range_requests import byteranges_response, parse_range
 
 EXERCISE = "3.2"
 CASE = "honours_if_range"
-MESSAGE = ['If-Range: W/', 'expected: 200 with the whole blob (4096 bytes): If-Range does not match']
+MESSAGE = ["If-Range: W/", "expected: 200 with the whole blob (4096 bytes): If-Range does not match"]
 
 
 def send_blob(request: Request, blob: Blob) -> Response:

@@ -6,14 +6,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from course_lib.support.ch03 import Blob, RangeResult
+# the other exercises of the file, done as the solutions do them
 from solutions.ch03_range_requests import byteranges_response, parse_range
 
 EXERCISE = "3.2"
 CASE = "keeps_memory_flat"
 MESSAGE = [
-    '✗ 3.2 send_blob: GET without Range on 8 MiB took more than 3 MiB of memory at its peak.',
-    '  expected: under 3 MiB: the body read and sent a chunk at a time',
-    '  got:      more: the range was read (or built) at once',
+    "✗ 3.2 send_blob: GET without Range on 8 MiB took more than 3 MiB of memory at its peak.",
+    "  expected: under 3 MiB: the body read and sent a chunk at a time",
+    "  got:      more: the range was read (or built) at once",
 ]
 
 

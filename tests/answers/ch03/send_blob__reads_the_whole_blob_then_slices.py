@@ -6,14 +6,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from course_lib.support.ch03 import Blob, RangeResult
+# the other exercises of the file, done as the solutions do them
 from solutions.ch03_range_requests import byteranges_response, parse_range
 
 EXERCISE = "3.2"
 CASE = "sends_206_for_a_single_range"
 MESSAGE = [
-    '✗ 3.2 send_blob: GET with Range: bytes=0-99 read bytes outside the range from the database.',
-    '  expected: reads inside bytes 0-99 only',
-    '  got:      a read of bytes 0-4095',
+    "✗ 3.2 send_blob: GET with Range: bytes=0-99 read bytes outside the range from the database.",
+    "  expected: reads inside bytes 0-99 only",
+    "  got:      a read of bytes 0-4095",
 ]
 
 

@@ -6,14 +6,15 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from course_lib.support.ch03 import Blob, RangeResult, read_range
+# the other exercises of the file, done as the solutions do them
 from solutions.ch03_range_requests import byteranges_response, parse_range
 
 EXERCISE = "3.2"
 CASE = "honours_if_range"
 MESSAGE = [
-    '✗ 3.2 send_blob: GET with Range: bytes=0-99, If-Range: W/"',
-    'answered 206, Content-Range: bytes 0-99/4096, 100 bytes.\n',
-    'a weak entity tag never matches (RFC 9110 §13.1.5)',
+    "✗ 3.2 send_blob: GET with Range: bytes=0-99, If-Range: W/\"",
+    "answered 206, Content-Range: bytes 0-99/4096, 100 bytes.\n",
+    "a weak entity tag never matches (RFC 9110 §13.1.5)",
 ]
 
 

@@ -6,14 +6,15 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from course_lib.support.ch03 import Blob, RangeResult, read_range
+# the other exercises of the file, done as the solutions do them
 from solutions.ch03_range_requests import byteranges_response, parse_range
 
 EXERCISE = "3.2"
 CASE = "sends_the_whole_blob_with_its_headers"
 MESSAGE = [
-    '✗ 3.2 send_blob: GET without Range answered without the right ETag header.',
-    '  expected: ETag: "',
-    '  got:      no ETag header',
+    "✗ 3.2 send_blob: GET without Range answered without the right ETag header.",
+    "  expected: ETag: \"",
+    "  got:      no ETag header",
 ]
 
 
