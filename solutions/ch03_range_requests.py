@@ -8,147 +8,32 @@ The rules come from RFC 9110: §14.1 (range units, `Range: bytes=...`), §14.2 (
 Ranges are inclusive pairs (first, last), as on the wire: `bytes=0-99` is the first 100 bytes.
 """
 
-import base64
 import email.utils
-import hashlib
 import os
 import re
-import secrets
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 import httpx
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-#: More range-specs than this in one Range header and it is ignored (the whole file is sent instead).
-MAX_RANGES = 50
-#: More ranges than this that are not listed in ascending order and the Range header is ignored.
-MAX_UNSORTED = 10
-#: How much of a blob is read (and sent) at a time.
-CHUNK_SIZE = 256 * 1024
-
-
-class RangeResult(NamedTuple):
-    """What parse_range() decided.
-
-    kind: "ranges"        -> answer 206 with `ranges`, inclusive (first, last) pairs
-          "ignore"        -> answer as if there were no Range header (200, the whole representation)
-          "unsatisfiable" -> answer 416 with Content-Range: bytes */<size>
-    `ranges` is [] unless kind == "ranges".  A plain tuple compares equal: ("ranges", [(0, 99)]).
-    """
-
-    kind: str
-    ranges: list[tuple[int, int]]
-
-
-@dataclass(frozen=True)
-class Blob:
-    """A file stored in the `blobs` table of an SQLite database: its metadata, and a way to read it.
-
-    `open()` returns a reader with seek(offset) and read(n) that never loads more than you ask for
-    (sqlite3's incremental blob I/O); close it when done (`with blob.open() as reader:`).
-    `etag` is a strong entity tag, quotes included ('"6f1ed002ab5595859014ebf0951522d9"');
-    `last_modified` is seconds since the epoch (a whole number).
-    """
-
-    db_path: Path
-    id: int
-    name: str
-    size: int
-    media_type: str
-    etag: str
-    last_modified: int
-
-    def open(self):
-        conn = sqlite3.connect(self.db_path, check_same_thread=False)
-        try:
-            return _BlobReader(conn, conn.blobopen("blobs", "data", self.id, readonly=True))
-        except BaseException:
-            conn.close()
-            raise
-
-    @property
-    def last_modified_http(self) -> str:
-        """last_modified as an HTTP-date: 'Tue, 15 Nov 1994 08:12:31 GMT'."""
-        return email.utils.formatdate(self.last_modified, usegmt=True)
-
-
-class _BlobReader:
-    def __init__(self, conn: sqlite3.Connection, blob) -> None:
-        self._conn, self._blob = conn, blob
-
-    def seek(self, offset: int) -> None:
-        self._blob.seek(offset)
-
-    def read(self, n: int = -1) -> bytes:
-        return self._blob.read(n)
-
-    def close(self) -> None:
-        self._blob.close()
-        self._conn.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
-
-
-def make_blobs_db(path: Path, files: dict[str, tuple[bytes, str]], last_modified: int = 1_700_000_000) -> Path:
-    """Create (or replace) `path` with a `blobs` table holding `files`: {name: (bytes, media type)}."""
-    path = Path(path)
-    path.unlink(missing_ok=True)
-    conn = sqlite3.connect(path)
-    with conn:
-        conn.execute(
-            "CREATE TABLE blobs (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, media_type TEXT NOT NULL, "
-            "etag TEXT NOT NULL, last_modified INTEGER NOT NULL, data BLOB NOT NULL)"
-        )
-        for name, (data, media_type) in files.items():
-            etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
-            conn.execute(
-                "INSERT INTO blobs (name, media_type, etag, last_modified, data) VALUES (?, ?, ?, ?, ?)",
-                (name, media_type, etag, last_modified, data),
-            )
-    conn.close()
-    return path
-
-
-def load_blob(db_path: Path, blob_id: int) -> Blob | None:
-    """The blob with this id, or None."""
-    conn = sqlite3.connect(db_path)
-    try:
-        row = conn.execute(
-            "SELECT id, name, length(data), media_type, etag, last_modified FROM blobs WHERE id = ?", (blob_id,)
-        ).fetchone()
-    finally:
-        conn.close()
-    return Blob(Path(db_path), *row) if row else None
-
-
-def read_range(blob: Blob, first: int, last: int, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
-    """Yield bytes first..last (both included) of `blob`, at most `chunk_size` at a time, reading nothing else."""
-    with blob.open() as reader:
-        reader.seek(first)
-        remaining = last - first + 1
-        while remaining > 0:
-            chunk = reader.read(min(chunk_size, remaining))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-            yield chunk
+from course_lib.support.ch03 import (
+    CHUNK_SIZE,
+    MAX_RANGES,
+    MAX_UNSORTED,
+    Blob,
+    RangeResult,
+    file_sha256,
+    load_blob,
+    make_blobs_db,
+    read_range,
+    repr_digest,
+)
 
 
 # -- 3.1 ------------------------------------------------------------------------------------------------
-
-_INT_RANGE = re.compile(r"([0-9]+)-([0-9]*)")
-_SUFFIX_RANGE = re.compile(r"-([0-9]+)")
-_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 def parse_range(header: str | None, size: int) -> RangeResult:
@@ -178,6 +63,9 @@ def parse_range(header: str | None, size: int) -> RangeResult:
     """
     # TODO: decide what the Range header asks of a `size` byte representation, as a RangeResult.
     # parse_range("bytes=-500", 10000) -> ("ranges", [(9500, 9999)])
+    int_range = re.compile(r"([0-9]+)-([0-9]*)")  # first-pos "-" [ last-pos ]: ASCII digits only
+    suffix_range = re.compile(r"-([0-9]+)")  # "-" suffix-length
+    token = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # a range unit (RFC 9110 §5.6.2)
 
     def number(digits: str) -> int:
         """An ASCII digit string as an int; absurdly long ones (hostile headers) as a number bigger than any file."""
@@ -213,7 +101,7 @@ def parse_range(header: str | None, size: int) -> RangeResult:
     if header is None:
         return RangeResult("ignore", [])
     unit, equals, range_set = header.strip().partition("=")
-    if not equals or not _TOKEN.fullmatch(unit) or unit.lower() != "bytes":
+    if not equals or not token.fullmatch(unit) or unit.lower() != "bytes":
         return RangeResult("ignore", [])
     specs = [part.strip(" \t") for part in range_set.split(",")]
     specs = [spec for spec in specs if spec]
@@ -223,14 +111,14 @@ def parse_range(header: str | None, size: int) -> RangeResult:
     wanted: list[tuple[int, int]] = []
     suffix_on_empty = False
     for spec in specs:
-        if match := _INT_RANGE.fullmatch(spec):
+        if match := int_range.fullmatch(spec):
             first = number(match[1])
             last = number(match[2]) if match[2] else None
             if last is not None and last < first:
                 return RangeResult("ignore", [])  # invalid range-spec: the whole header is invalid
             if first < size:
                 wanted.append((first, size - 1 if last is None else min(last, size - 1)))
-        elif match := _SUFFIX_RANGE.fullmatch(spec):
+        elif match := suffix_range.fullmatch(spec):
             length = number(match[1])
             if length > 0 and size > 0:
                 wanted.append((max(size - length, 0), size - 1))
@@ -340,6 +228,8 @@ def byteranges_response(blob: Blob, ranges: list[tuple[int, int]]) -> Response:
     """
     # TODO: build the 206 whose multipart/byteranges body holds one part per range, in order.
     # [(0, 9), (100, 104)] of 4096 bytes -> 206, 2 parts: Content-Range: bytes 0-9/4096, then bytes 100-104/4096
+    import secrets
+
     boundary = secrets.token_hex(16)
     heads = [
         (f"--{boundary}\r\nContent-Type: {blob.media_type}\r\n"
@@ -365,30 +255,6 @@ def byteranges_response(blob: Blob, ranges: list[tuple[int, int]]) -> Response:
 
 
 # -- 3.4 ------------------------------------------------------------------------------------------------
-
-
-class _Restart(Exception):
-    """The partial file cannot be continued: start again from byte 0."""
-
-
-def repr_digest(response: httpx.Response) -> str | None:
-    """The sha-256 of the whole representation from `Repr-Digest: sha-256=:<base64>:` (RFC 9530), as hex."""
-    for item in response.headers.get("repr-digest", "").split(","):
-        name, _, value = item.strip().partition("=")
-        if name.strip().lower() == "sha-256" and value.startswith(":") and value.endswith(":"):
-            try:
-                return base64.b64decode(value[1:-1], validate=True).hex()
-            except ValueError:
-                return None
-    return None
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def download(
@@ -419,6 +285,10 @@ def download(
     """
     # TODO: download `url` to `dest`, carrying on where a broken attempt stopped; return the sha256.
     # The connection breaks at byte 300000 -> the next request asks for Range: bytes=300000-
+
+    class Restart(Exception):
+        """The partial file cannot be continued: start again from byte 0."""
+
     dest = Path(dest)
     part = dest.with_name(dest.name + ".part")
     validator_file = dest.with_name(dest.name + ".part.validator")
@@ -434,12 +304,12 @@ def download(
             try:
                 with client.stream("GET", url, headers=headers) as response:
                     if response.status_code == 416:
-                        raise _Restart()
+                        raise Restart()
                     response.raise_for_status()
                     if response.status_code == 206:
                         match = re.fullmatch(r"bytes (\d+)-(\d+)/(\d+|\*)", response.headers.get("content-range", ""))
                         if not match or int(match[1]) != have:
-                            raise _Restart()
+                            raise Restart()
                         total = int(match[3]) if match[3] != "*" else None
                         mode = "ab"
                     else:
@@ -460,7 +330,7 @@ def download(
                             progressed = True
                             if on_progress is not None:
                                 on_progress(have, total)
-            except _Restart:
+            except Restart:
                 part.unlink(missing_ok=True)
                 validator_file.unlink(missing_ok=True)
                 failures += 1

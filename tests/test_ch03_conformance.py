@@ -20,7 +20,7 @@ with warnings.catch_warnings():  # Starlette 1.10 prefers httpx2 for its TestCli
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from course_lib.checks.ch03 import make_blobs
+from course_lib.checks.ch03._blobs import make_blobs
 from course_lib.checks._tools import sample_bytes
 from solutions.ch03_range_requests import MAX_RANGES, MAX_UNSORTED, parse_range, send_blob
 

@@ -1,0 +1,42 @@
+"""Gives each part its Content-Range but no Content-Type."""
+
+from collections.abc import Iterator
+
+from starlette.responses import Response, StreamingResponse
+
+from course_lib.support.ch03 import Blob, read_range
+
+EXERCISE = "3.3"
+CASE = "sends_one_part_per_range"
+MESSAGE = [
+    "✗ 3.3 byteranges_response: ranges 0-9, 100-104: part 1 has the wrong Content-Type.",
+    "  expected: Content-Type: application/octet-stream",
+    "  got:      none",
+]
+
+
+def byteranges_response(blob: Blob, ranges: list[tuple[int, int]]) -> Response:
+    import secrets
+
+    boundary = secrets.token_hex(16)
+    heads = [
+        (f"--{boundary}\r\n"
+         f"Content-Range: bytes {first}-{last}/{blob.size}\r\n\r\n").encode("latin-1")
+        for first, last in ranges
+    ]  # fmt: skip
+    tail = f"--{boundary}--\r\n".encode("latin-1")
+    length = sum(len(head) + (last - first + 1) + 2 for head, (first, last) in zip(heads, ranges)) + len(tail)
+
+    def parts() -> Iterator[bytes]:
+        for head, (first, last) in zip(heads, ranges):
+            yield head
+            yield from read_range(blob, first, last)
+            yield b"\r\n"
+        yield tail
+
+    return StreamingResponse(
+        parts(),
+        status_code=206,
+        headers={"Content-Length": str(length)},
+        media_type=f"multipart/byteranges; boundary={boundary}",
+    )

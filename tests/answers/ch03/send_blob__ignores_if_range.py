@@ -1,0 +1,43 @@
+"""Applies the Range whatever If-Range says, so a client resuming a changed blob splices two versions."""
+
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from course_lib.support.ch03 import Blob, RangeResult, read_range
+# the other exercises of the file, done as the solutions do them
+from solutions.ch03_range_requests import byteranges_response, parse_range
+
+EXERCISE = "3.2"
+CASE = "honours_if_range"
+MESSAGE = ["If-Range: W/", "expected: 200 with the whole blob (4096 bytes): If-Range does not match"]
+
+
+def send_blob(request: Request, blob: Blob) -> Response:
+    headers = {
+        "Accept-Ranges": "bytes",
+        "ETag": blob.etag,
+        "Last-Modified": blob.last_modified_http,
+    }
+    head = request.method == "HEAD"
+    result = RangeResult("ignore", [])
+    if request.method == "GET":  # the only method for which range handling is defined (RFC 9110 §14.2)
+        result = parse_range(request.headers.get("range"), blob.size)
+    if result.kind == "unsatisfiable":
+        headers["Content-Range"] = f"bytes */{blob.size}"
+        return Response(b"", status_code=416, headers=headers, media_type=blob.media_type)
+    if result.kind == "ranges" and len(result.ranges) > 1:
+        response = byteranges_response(blob, result.ranges)
+        for name, value in headers.items():
+            response.headers[name] = value
+        if head:
+            return Response(b"", status_code=206, headers=dict(response.headers))
+        return response
+    first, last, status = 0, blob.size - 1, 200
+    if result.kind == "ranges":
+        (first, last), status = result.ranges[0], 206
+        headers["Content-Range"] = f"bytes {first}-{last}/{blob.size}"
+    headers["Content-Length"] = str(last - first + 1)
+    if head or blob.size == 0:
+        return Response(b"", status_code=status, headers=headers, media_type=blob.media_type)
+    return StreamingResponse(read_range(blob, first, last), status_code=status, headers=headers,
+                             media_type=blob.media_type)  # fmt: skip
