@@ -141,6 +141,17 @@ def answers_ping(server) -> bool:
         return False
 
 
+def expect_answering(server, who: str) -> None:
+    """/ping answers once the cursors are closed: nothing the clients started still holds the event loop."""
+    if not answers_ping(server):
+        raise Failure(
+            f"after {who} of {WHAT} disconnected, the server stopped answering.",
+            expected="GET /ping answered at once",
+            got=f"no answer within {RELEASE:g} s",
+            next="make sure nothing keeps running on the event loop after the client has gone",
+        )
+
+
 def not_released(server, store: CountingStore, what: str) -> Failure:
     """Why the cursor is still open RELEASE seconds after the disconnect, in the learner's terms."""
     if not answers_ping(server):
@@ -225,13 +236,7 @@ def closes_the_cursor_as_soon_as_the_client_leaves(follow_ticks, ctx):
     with held_still(server):
         if ctx.found["left_open"] is not None:
             raise ctx.found["left_open"]
-        if not answers_ping(server):
-            raise Failure(
-                f"after the client of {WHAT} disconnected, the server stopped answering.",
-                expected="GET /ping answered at once",
-                got=f"no answer within {RELEASE:g} s",
-                next="make sure nothing keeps running on the event loop after the client has gone",
-            )
+        expect_answering(server, "the client")
 
 
 @case("4.3")
@@ -264,11 +269,5 @@ def closes_each_cursor_when_three_clients_leave_at_once(follow_ticks, ctx):
 def keeps_answering_after_three_clients_leave(follow_ticks, ctx):
     server = ctx.found["server"]
     with held_still(server, stop=True):
-        if not answers_ping(server):
-            raise Failure(
-                f"after three clients of {WHAT} disconnected, the server stopped answering.",
-                expected="GET /ping answered at once",
-                got=f"no answer within {RELEASE:g} s",
-                next="make sure nothing keeps running on the event loop after the client has gone",
-            )
+        expect_answering(server, "three clients")
     return "/ping answered after each."
