@@ -11,7 +11,7 @@ EXERCISE = "4.2"
 CASE = "read_audit_yields_the_events_of_a_complete_export"
 MESSAGE = [
     "✗ 4.2 export_audit: read_audit on a complete export of 3 events handed over the wrong items.\n",
-    '{"end": true, "count": 3}',
+    "\n  expected: the 3 events, as dicts, without the end record\n",
 ]
 
 
