@@ -164,8 +164,8 @@ def expect_events_then_end(records: list[Any], count: int, what: str) -> None:
 
 @case("4.2")
 def ends_complete_exports_with_the_end_record(export_audit, ctx):
-    """5 events, none, and 200 -- those paused at event 100 until the client has a line (streams_each_event_as_it_is_read
-    says whether it had one)."""
+    """5 events, none, and 200 -- those paused at event 100 until the client has a line: whether it had one
+    is for streams_each_event_as_it_is_read to judge."""
     depends_on = find_dependency(export_audit, "audit_log", "export_audit", "audit: AuditLog = Depends(audit_log)")
     app = mount(export_audit, "/audit.jsonl", depends_on, lambda: ctx.found["log"])
     ctx.found["server"] = ctx.serve(hiding(app, ConnectionLost))
