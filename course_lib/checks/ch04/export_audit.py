@@ -223,7 +223,10 @@ def says_only_export_failed_in_that_500(export_audit, ctx):
 
 #: The log of the next cases fails after this many events: the 200 and those events are gone by then.
 AFTER = 3
-MIDWAY = f'200, the {AFTER} events, then {{"error": "export failed", "after": {AFTER}}} as the last line, and a normal end of the body'
+MIDWAY = (
+    f'200, the {AFTER} events, then {{"error": "export failed", "after": {AFTER}}} as the last line, '
+    "and a normal end of the body"
+)
 
 
 @case("4.2")
@@ -293,7 +296,10 @@ def ends_the_body_normally_after_the_error_record(export_audit, ctx):
             next="return from the generator after yielding the error record; do not re-raise",
         )
     # Both failures were also read for leaks (no_leak), before anything else was said about them.
-    return "a failure before the first event gives a 500, one after 3 events ends the 200 with the error record; nothing leaked"
+    return (
+        "a failure before the first event gives a 500, one after 3 events ends the 200 with the error record; "
+        "nothing leaked"
+    )
 
 
 @case("4.2")
