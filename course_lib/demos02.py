@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import psutil
 
 from ._server import LiveServer
-from .checks.ch04.legacy_4_1_to_4_3 import Pinger
+from .checks.ch04.sensor_report import Pinger
 from .measure import KiB, MiB, size
 
 __all__ = ["print_download_table", "print_pings_table", "raw_get", "show_wire", "timed_download"]

@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterator, NamedTuple
 import httpx
 
 from ._answers import display_path
-from .checks.ch04.legacy_4_1_to_4_3 import collector_paused  # the collector held still, for the sync-generator demo
+from .checks.ch04.follow_ticks import collector_paused  # the collector held still, for the sync-generator demo
 from .measure import KiB, MiB
 from .nginx import reverse_proxy
 

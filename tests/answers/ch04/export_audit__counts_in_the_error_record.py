@@ -1,0 +1,40 @@
+"""The error record written like the end record, {"error": ..., "count": k}, where the exercise says "after"."""
+
+import json
+
+from fastapi import Depends
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from course_lib.support.ch04 import AuditLog, audit_log
+
+EXERCISE = "4.2"
+CASE = "ends_a_failed_export_with_the_error_record"
+MESSAGE = [
+    "✗ 4.2 export_audit: GET /audit.jsonl: the error record after 3 events is not the documented one.\n",
+    '\n  expected: {"error": "export failed", "after": 3}\n',
+    '\n  got:      {"error": "export failed", "count": 3}\n',
+]
+
+
+def export_audit(audit: AuditLog = Depends(audit_log)) -> Response:
+    events = audit.events()
+    try:
+        first = next(events, None)
+    except Exception:
+        return JSONResponse({"error": "export failed"}, status_code=500)
+
+    def lines():
+        sent = 0
+        try:
+            if first is not None:
+                yield json.dumps(first) + "\n"
+                sent += 1
+                for event in events:
+                    yield json.dumps(event) + "\n"
+                    sent += 1
+        except Exception:
+            yield json.dumps({"error": "export failed", "count": sent}) + "\n"
+            return
+        yield json.dumps({"end": True, "count": sent}) + "\n"
+
+    return StreamingResponse(lines(), media_type="application/jsonl")

@@ -1,0 +1,37 @@
+"""Takes the first event before the response, as it should, then loops over the rest and never sends it."""
+
+import json
+
+from fastapi import Depends
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from course_lib.support.ch04 import AuditLog, audit_log
+
+EXERCISE = "4.2"
+CASE = "ends_complete_exports_with_the_end_record"
+MESSAGE = [
+    "✗ 4.2 export_audit: GET /audit.jsonl: line 1 is not event 1 of the log.\n",
+    '\n  got:      {"id": 2, ',
+]
+
+
+def export_audit(audit: AuditLog = Depends(audit_log)) -> Response:
+    events = audit.events()
+    try:
+        first = next(events, None)
+    except Exception:
+        return JSONResponse({"error": "export failed"}, status_code=500)
+
+    def lines():
+        sent = 0
+        try:
+            if first is not None:
+                for event in events:
+                    yield json.dumps(event) + "\n"
+                    sent += 1
+        except Exception:
+            yield json.dumps({"error": "export failed", "after": sent}) + "\n"
+            return
+        yield json.dumps({"end": True, "count": sent}) + "\n"
+
+    return StreamingResponse(lines(), media_type="application/jsonl")

@@ -1,0 +1,36 @@
+"""Yields the error record, then `raise`: the record arrives, but the body is cut after it."""
+
+import json
+
+from fastapi import Depends
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from course_lib.support.ch04 import AuditLog, audit_log
+
+EXERCISE = "4.2"
+CASE = "ends_the_body_normally_after_the_error_record"
+MESSAGE = "✗ 4.2 export_audit: GET /audit.jsonl: the body broke off (RemoteProtocolError) after the error record.\n"
+
+
+def export_audit(audit: AuditLog = Depends(audit_log)) -> Response:
+    events = audit.events()
+    try:
+        first = next(events, None)
+    except Exception:
+        return JSONResponse({"error": "export failed"}, status_code=500)
+
+    def lines():
+        sent = 0
+        try:
+            if first is not None:
+                yield json.dumps(first) + "\n"
+                sent += 1
+                for event in events:
+                    yield json.dumps(event) + "\n"
+                    sent += 1
+        except Exception:
+            yield json.dumps({"error": "export failed", "after": sent}) + "\n"
+            raise
+        yield json.dumps({"end": True, "count": sent}) + "\n"
+
+    return StreamingResponse(lines(), media_type="application/jsonl")
