@@ -20,7 +20,7 @@ _ADVICE = {
     "clamp": "a last-pos at or past the end means the end: min(last, size - 1)",
     "order": "keep the ranges in the order they were asked for; only merged ones move",
     "coalesce": "merge ranges that overlap or touch: (0, 99) and (100, 199) -> (0, 199)",
-    "partly": "drop only the ranges that start at or past the end; unsatisfiable needs all of them to (§14.1.1)",
+    "partly": "drop only the ranges that start at or past the end; unsatisfiable needs all of them to (§14.1.2)",
     "unsat": "when every range starts at or past the end, return ('unsatisfiable', []) so the server sends 416",
     "zero": "a suffix of 0 bytes is never satisfiable (§14.1.2)",
     "unit": "a range unit other than bytes MUST be ignored (§14.2); units compare case-insensitively",
