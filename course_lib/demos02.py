@@ -15,8 +15,7 @@ from collections.abc import Iterable
 import psutil
 
 from ._server import LiveServer
-from .checks.ch04.sensor_report import Pinger
-from .measure import KiB, MiB, size
+from .measure import KiB, MiB, Pinger, size
 
 __all__ = ["print_download_table", "print_pings_table", "raw_get", "show_wire", "timed_download"]
 

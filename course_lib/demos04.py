@@ -31,8 +31,7 @@ from typing import Any, Callable, Iterator, NamedTuple
 import httpx
 
 from ._answers import display_path
-from .checks.ch04.follow_ticks import collector_paused  # the collector held still, for the sync-generator demo
-from .measure import KiB, MiB
+from .measure import KiB, MiB, collector_paused  # the collector held still, for the sync-generator demo
 from .nginx import reverse_proxy
 
 __all__ = [

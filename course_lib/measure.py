@@ -1,4 +1,5 @@
-"""Small measuring tools for the notebooks: peak memory two ways, open files, sizes in words.
+"""Small measuring tools for the notebooks and the checks: peak memory two ways, open files, sizes in words,
+/ping latencies sampled from a thread (Pinger), and the garbage collector held still (collector_paused).
 
     with traced_peak() as py:        # what Python allocated (tracemalloc), exact, slows Python code down
         data = f.read()
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import os
 import socket
 import threading
@@ -24,6 +26,7 @@ import tracemalloc
 import urllib.parse
 from typing import Iterator
 
+import httpx
 import psutil
 
 KiB = 1024
@@ -45,7 +48,8 @@ def is_open(path) -> bool:
     target = os.path.realpath(path)
     return any(os.path.realpath(f.path) == target for f in psutil.Process().open_files())
 
-__all__ = ["KiB", "MiB", "Peak", "download_size", "is_open", "rss", "rss_peak", "size", "traced_peak"]
+__all__ = ["KiB", "MiB", "Peak", "Pinger", "collector_paused", "download_size", "is_open", "ms", "rss", "rss_peak",
+           "size", "traced_peak"]
 
 
 @dataclasses.dataclass
@@ -125,3 +129,60 @@ def download_size(url: str, bufsize: int = 1 << 20) -> int:
         while received := sock.recv_into(buffer):
             total += received
     return total
+
+
+def ms(seconds: float) -> str:
+    """0.0123 -> '12 ms'."""
+    return f"{seconds * 1000:.0f} ms"
+
+
+class Pinger:
+    """Pings /ping one request after another from its own thread, and keeps the latency of each."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.latencies: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="course-check-pinger", daemon=True)
+
+    def _run(self) -> None:
+        with httpx.Client(base_url=self.url, timeout=10) as client:
+            while not self._stop.is_set():
+                started = time.perf_counter()
+                try:
+                    client.get("/ping")
+                except httpx.HTTPError:
+                    pass
+                self.latencies.append(time.perf_counter() - started)
+                self._stop.wait(0.02)
+
+    def __enter__(self) -> Pinger:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join(12)
+
+    def summary(self) -> str:
+        found = sorted(self.latencies)
+        if not found:
+            return "no ping finished"
+
+        def at(q: float) -> str:
+            return ms(found[min(len(found) - 1, int(q * len(found)))])
+
+        return f"p50 {at(0.5)}, p95 {at(0.95)}, max {ms(found[-1])}"
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Hold the garbage collector still, so that what closes a cursor is the code itself, not a collection
+    that happens to run in that second.  The collector runs again afterwards."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

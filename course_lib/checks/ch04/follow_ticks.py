@@ -21,6 +21,7 @@ from course_lib.support.ch04 import TickCursor, TickStore
 
 from .._case import Failure, case
 from .._endpoints import expect_ok, find_dependency
+from ...measure import collector_paused
 from ._gotchas_apps import mount
 
 WHAT = "GET /ticks"
@@ -71,19 +72,6 @@ def quiet_asyncio() -> Iterator[None]:
         yield
     finally:
         log.disabled = was
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Hold the garbage collector still, so that what closes a cursor is the code itself, not a collection
-    that happens to run in that second.  The collector runs again afterwards."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 @contextlib.contextmanager

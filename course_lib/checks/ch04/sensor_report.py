@@ -8,7 +8,6 @@ many readings had been taken when the first row arrived, and on the pings' laten
 
 from __future__ import annotations
 
-import threading
 import time
 
 import httpx
@@ -17,6 +16,7 @@ from course_lib.support.ch04 import Sensor
 
 from .._case import Failure, case
 from .._endpoints import expect_ok, find_dependency, media_type_failure
+from ...measure import Pinger, ms
 from ._gotchas_apps import mount
 
 #: How long most readings take, how long the slow one takes, and which one it is.
@@ -27,10 +27,6 @@ WHAT = f"GET /report?count={COUNT}"
 #: The longest /ping may wait while the report streams.  A blocked loop makes it wait a whole second or
 #: more (the slow read); a free loop answers in a few milliseconds, even on a busy machine.
 MAX_PING = 0.5
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.0f} ms"
 
 
 def celsius(n: int) -> float:
@@ -47,45 +43,6 @@ class WatchedSensor(Sensor):
         time.sleep(SLOW_READ if n == SLOW_N else READ)
         self.reads += 1
         return celsius(n)
-
-
-class Pinger:
-    """Pings /ping one request after another from its own thread, and keeps the latency of each."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.latencies: list[float] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="course-check-pinger", daemon=True)
-
-    def _run(self) -> None:
-        with httpx.Client(base_url=self.url, timeout=10) as client:
-            while not self._stop.is_set():
-                started = time.perf_counter()
-                try:
-                    client.get("/ping")
-                except httpx.HTTPError:
-                    pass
-                self.latencies.append(time.perf_counter() - started)
-                self._stop.wait(0.02)
-
-    def __enter__(self) -> Pinger:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._stop.set()
-        self._thread.join(12)
-
-    def summary(self) -> str:
-        found = sorted(self.latencies)
-        if not found:
-            return "no ping finished"
-
-        def at(q: float) -> str:
-            return ms(found[min(len(found) - 1, int(q * len(found)))])
-
-        return f"p50 {at(0.5)}, p95 {at(0.95)}, max {ms(found[-1])}"
 
 
 def stream_report(server, sensor: WatchedSensor) -> tuple[list[str], int | None]:
