@@ -46,7 +46,10 @@ def test_hints_go_from_nudge_to_docs(exercise_id):
 def test_every_exercise_has_wrong_answer_tests(exercise_id):
     chapter = exercise_id.split(".")[0].zfill(2)
     text = "".join(path.read_text() for path in (ROOT / "tests").glob(f"test_ch{chapter}_wrong_answers*.py"))
-    assert re.search(rf"check\(\s*['\"]{re.escape(exercise_id)}['\"]", text)
+    files = "".join(path.read_text() for path in (ROOT / "tests" / "answers" / f"ch{chapter}").glob("*.py"))
+    assert re.search(rf"check\(\s*['\"]{re.escape(exercise_id)}['\"]", text) or re.search(
+        rf"^EXERCISE = ['\"]{re.escape(exercise_id)}['\"]", files, re.M
+    )
 
 
 def functions(path):
