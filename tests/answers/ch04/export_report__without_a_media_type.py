@@ -1,0 +1,35 @@
+"""StreamingResponse(rows) without media_type: the report arrives with no Content-Type."""
+
+from collections.abc import AsyncIterator
+
+from fastapi import Depends, HTTPException
+from fastapi.responses import StreamingResponse
+
+from course_lib.support.ch04 import RETRY_AFTER_SECONDS, ExportSlots, export_rows, export_slots
+
+EXERCISE = "4.6"
+CASE = "lets_limit_exports_run_at_once"
+MESSAGE = ["✗ 4.6 export_report: GET /export.csv number 1 answered with Content-Type (none).\n",
+           "expected: text/csv; charset=utf-8", 'return StreamingResponse(rows, media_type="text/csv")']
+
+
+
+async def export_slot(slots: ExportSlots = Depends(export_slots)) -> AsyncIterator[None]:
+    if slots.in_use >= slots.limit:
+        raise HTTPException(
+            status_code=503,
+            detail="too many exports are running; try again later",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    slots.in_use += 1
+    try:
+        yield
+    finally:
+        slots.in_use -= 1
+
+
+async def export_report(
+    rows: AsyncIterator[str] = Depends(export_rows),
+    slot: None = Depends(export_slot),
+) -> StreamingResponse:
+    return StreamingResponse(rows)
