@@ -124,6 +124,7 @@ def locate_exercises(submission: Path) -> Path | None:
 def _prepare(course: Path, exercises: Path, work: Path) -> None:
     shutil.copytree(course / "notebooks", work / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     shutil.copytree(course / "course_lib", work / "course_lib", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copyfile(course / "course.toml", work / "course.toml")  # the exercises, read by course_lib/registry.py
     (work / "exercises").mkdir()
     for module in exercises.iterdir():
         # Only plain exercise modules: no links out of the folder, nothing that would shadow course_lib.
@@ -211,8 +212,8 @@ def grade_one(learner: str, submission: Path, course: Path, cells: dict, points:
             f"--junitxml={work / 'report.xml'}", "notebooks",
         ]  # fmt: skip
         if limits.sandbox:
-            read_only = [work / name for name in ("notebooks", "course_lib", "exercises", "_course_sandbox.py",
-                                                  "sitecustomize.py")]  # fmt: skip
+            read_only = [work / name for name in ("notebooks", "course_lib", "course.toml", "exercises",
+                                                  "_course_sandbox.py", "sitecustomize.py")]  # fmt: skip
             command = _isolation.sandboxed(command, work, read_only)
             cgroup = _isolation.SubmissionCgroup()
         with open(trusted / "output.log", "wb") as output:

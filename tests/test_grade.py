@@ -32,6 +32,7 @@ STUB = stub_module(STEM)
 def course(tmp_path_factory):
     root = tmp_path_factory.mktemp("instructor")
     shutil.copytree(ROOT / "course_lib", root / "course_lib", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copyfile(ROOT / "course.toml", root / "course.toml")
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell("from course_lib import check")]
