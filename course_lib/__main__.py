@@ -94,7 +94,7 @@ def _serve(chapter: str, port: int) -> int:
         return 2
     app = PLAYGROUNDS[key]()
     print(banner(key, f"http://127.0.0.1:{port}/"), flush=True)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="info")
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="info", http="h11")  # as serve() in the notebooks
     return 0
 
 

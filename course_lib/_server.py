@@ -32,6 +32,7 @@ import uvicorn
 __all__ = ["LiveServer", "serve", "stop_all", "running_servers"]
 
 HOST = "127.0.0.1"
+HTTP_STACKS = ("h11", "httptools")
 START_TIMEOUT = 10.0
 #: How long stop() lets responses that are still being sent finish before closing their connections.
 GRACE = 0.25
@@ -75,10 +76,15 @@ class LiveServer:
     200
     """
 
-    def __init__(self, app: Any, name: str = "default", grace: float = GRACE) -> None:
+    def __init__(self, app: Any, name: str = "default", grace: float = GRACE, http: str = "h11") -> None:
+        if http not in HTTP_STACKS:
+            raise ValueError(f"http={http!r}: uvicorn's HTTP/1.1 implementations are {', '.join(HTTP_STACKS)}")
         self.app = app
         self.name = name
         self.grace = grace
+        #: uvicorn's HTTP implementation: "h11" (pure Python, what plain `pip install uvicorn` has) or
+        #: "httptools" (what `uvicorn[standard]` and `fastapi[standard]` install and uvicorn then picks).
+        self.http = http
         #: Exceptions raised by the app while this server ran, oldest first.  An exception is added when it
         #: leaves the app, which can be a moment after the client has read the 500; stop() waits for it.
         self.errors: list[BaseException] = []
@@ -107,7 +113,7 @@ class LiveServer:
             log_level="warning",
             access_log=False,
             loop="asyncio",
-            http="h11",
+            http=http,
             ws="none",
             lifespan="auto",
             interface="asgi3",
@@ -300,17 +306,18 @@ def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:
         loop.run_until_complete(asyncio.wait(pending, timeout=1.0))
 
 
-def serve(app: Any, name: str = "default") -> LiveServer:
+def serve(app: Any, name: str = "default", http: str = "h11") -> LiveServer:
     """Serve `app` on 127.0.0.1 in the background and return the running `LiveServer`.
 
     Calling it again with the same `name` (re-running the cell) stops the previous server first, so
-    a notebook never collects stale servers or port conflicts.
+    a notebook never collects stale servers or port conflicts.  `http` picks uvicorn's HTTP implementation,
+    "h11" (the default) or "httptools"; where the two answer differently, the notebooks show both.
     """
     with _servers_lock:
         previous = _servers.pop(name, None)
     if previous is not None:
         previous.stop()
-    server = LiveServer(app, name=name).start()
+    server = LiveServer(app, name=name, http=http).start()
     with _servers_lock:
         _servers[name] = server
     return server

@@ -74,7 +74,7 @@ def stubs_left(chapter: str) -> list[str]:
 
 def banner(chapter: str, url: str) -> str:
     """What `serve NN` says first: where, whose answers, and which endpoints will answer 501."""
-    lines = [f"Chapter {chapter} playground on {url}  (Ctrl-C stops it)",
+    lines = [f"Chapter {chapter} playground on {url}  (uvicorn with h11, as in the notebooks; Ctrl-C stops it)",
              f"  answers from {display_path(answers_dir())}/"]  # fmt: skip
     stubs = stubs_left(chapter)
     if stubs:
