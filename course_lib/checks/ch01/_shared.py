@@ -35,17 +35,39 @@ def expect_lazy(call: Callable[[], Any], what: str) -> None:
 def take_chunks(chunks: Iterable[Any], limit: int, what: str = "file_chunks") -> list[bytes]:
     """Collect at most `limit` chunks, failing early on the mistakes that would otherwise loop forever."""
     got: list[bytes] = []
+    previous: list[Any] = []
     for chunk in chunks:
+        expect_kept(previous, what)
         accept_chunk(got, chunk, limit, what)
+        previous[:] = [chunk, got[-1]]
+    expect_kept(previous, what)
     return got
 
 
 async def take_chunks_async(chunks: Any, limit: int, what: str) -> list[bytes]:
     """take_chunks() for an async iterable: the same guards, used with `async for`."""
     got: list[bytes] = []
+    previous: list[Any] = []
     async for chunk in chunks:
+        expect_kept(previous, what)
         accept_chunk(got, chunk, limit, what)
+        previous[:] = [chunk, got[-1]]
+    expect_kept(previous, what)
     return got
+
+
+def expect_kept(previous: list[Any], what: str) -> None:
+    """`previous` is [the chunk as yielded, a copy taken then]: once the next chunk is asked for, a chunk must
+    still hold its bytes.  A view of one buffer that every read refills (readinto + memoryview) does not, and a
+    consumer that keeps chunks (a list, a join, a queue between threads) would get the later bytes twice."""
+    if previous and isinstance(previous[0], (bytearray, memoryview)) and bytes(previous[0]) != previous[1]:
+        raise Failure(
+            f"{what} yielded a chunk that changed after it was yielded: a view of one buffer that the next "
+            f"read overwrote.",
+            expected="each chunk keeps its bytes once yielded",
+            got=f"a {type(previous[0]).__name__} whose bytes changed when the next chunk was read",
+            next="yield bytes: f.read(n), or bytes(buffer[:n]) after readinto()",
+        )
 
 
 def accept_chunk(got: list[bytes], chunk: Any, limit: int, what: str) -> None:
