@@ -4,6 +4,7 @@ bubblewrap (`bwrap`, what Flatpak uses; Debian package `bubblewrap`) starts the 
 mount, PID, network, IPC, UTS and user namespaces:
 
 - the file system holds only the system's programs and libraries, this Python, and the submission's folder;
+  files under /etc that other users may not read are empty there, even when the grader runs as root;
   the course and notebooks in it are read-only, only its scratch folders are writable.  The instructor's
   course folder (with `solutions/`), other submissions, the grader's files and the gradebook are not there;
 - the network holds only its own loopback, so a server of the submission reaches nobody, and nobody it;
@@ -31,7 +32,31 @@ MEMORY_BYTES = 6 << 30  # the whole submission: a notebook kernel, pytest, the s
 MAX_PROCESSES = 256
 MAX_FILE_BYTES = 1 << 30  # the largest file any of its processes may write, its output log included
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc")
-HIDDEN_FILES = ("/etc/shadow", "/etc/gshadow", "/etc/sudoers")
+PRIVATE_UNDER = "/etc"  # where a system keeps files only their owner (or group) may read: /etc/shadow, its backup …
+
+
+def private_to_owners(top: str = PRIVATE_UNDER) -> list[str]:
+    """Files and folders under `top` that other users may not read (no o+r, or a folder without o+x).
+
+    A grader run as root maps root into each sandbox's user namespace, so the submission would read them
+    (/etc/shadow-, /etc/gshadow-, ...); the sandbox puts an empty file or folder over each instead: a
+    submission sees only what any user of the machine could.
+    """
+    found = []
+    for root, folders, files in os.walk(top):
+        for name in sorted(folders):
+            path = os.path.join(root, name)
+            if not os.path.islink(path) and os.stat(path).st_mode & 0o005 != 0o005:
+                found.append(path)
+        folders[:] = [f for f in folders if os.path.join(root, f) not in found]
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            try:
+                if not os.path.islink(path) and os.stat(path).st_mode & 0o004 == 0:
+                    found.append(path)
+            except OSError:
+                continue
+    return found
 
 
 def bwrap_path() -> str | None:
@@ -60,9 +85,8 @@ def sandboxed(command: list[str], work: Path, read_only: list[Path]) -> list[str
     for folder in SYSTEM_DIRS:
         if Path(folder).exists():
             argv += ["--ro-bind", folder, folder]
-    for hidden in HIDDEN_FILES:
-        if Path(hidden).exists():
-            argv += ["--ro-bind", "/dev/null", hidden]
+    for hidden in private_to_owners():
+        argv += ["--tmpfs", hidden] if os.path.isdir(hidden) else ["--ro-bind", "/dev/null", hidden]
     for folder in sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(sys.prefix)}):
         argv += ["--ro-bind", str(folder), str(folder)]
     argv += ["--bind", str(work), str(work)]

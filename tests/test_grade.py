@@ -253,3 +253,31 @@ def test_an_unreadable_report_is_that_learners_zero(tmp_path):
     result = Result("garbler", {"1.1": 0.0}, {"1.1": "not graded"})
     _read_verdicts(result, tmp_path, tmp_path / "output.log", {("01_mini.ipynb", 1): "1.1"}, {})
     assert result.total == 0 and result.reason.startswith("the test report could not be read"), result.reason
+
+
+SEES_PRIVATE_FILES = """
+import os
+found = []
+for root, folders, files in os.walk("/etc"):
+    for name in files:
+        path = os.path.join(root, name)
+        try:
+            if not os.stat(path).st_mode & 0o004 and os.access(path, os.R_OK) and open(path, "rb").read(1):
+                found.append(path)
+        except OSError:
+            pass
+print(os.getuid(), found)
+"""
+
+
+@needs_sandbox
+def test_a_submission_reads_only_what_any_user_could(tmp_path):
+    """Run as root, the grader maps root into the sandbox: files only their owner may read (/etc/shadow and its
+    backup /etc/shadow-, gshadow, sudoers ...) must still show nothing, while the rest of /etc stays readable."""
+    argv = _isolation.sandboxed([sys.executable, "-c", SEES_PRIVATE_FILES], tmp_path, [])
+    shown = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr[-500:]
+    assert shown.stdout.split(" ", 1)[1].strip() == "[]", shown.stdout
+    check_passwd = subprocess.run(_isolation.sandboxed([sys.executable, "-c", "print(open('/etc/passwd').read(4))"],
+                                  tmp_path, []), capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert check_passwd.stdout.strip() == "root", check_passwd.stderr[-500:]
