@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import linecache
 import os
@@ -52,6 +53,13 @@ def answers_dir() -> Path:
 def stub_module(stem: str) -> str:
     """The exercise file `exercises/<stem>.py` as a new learner gets it: solutions/<stem>.py with every
     answer's body replaced by its TODO and `raise NotImplementedError` (the one source of the stubs)."""
+    stat = (SOLUTIONS / f"{stem}.py").stat()
+    return _stub_text(stem, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _stub_text(stem: str, mtime_ns: int, size: int) -> str:
+    """stub_module's work, done again only when the solution file changes (mtime and size are the key)."""
     names = [name for ex in exercises().values() if ex.module == stem for name in ex.functions]
     return stub_of((SOLUTIONS / f"{stem}.py").read_text(encoding="utf-8"), names)
 
@@ -62,16 +70,22 @@ def write_exercise_stubs() -> None:
         (ROOT / "exercises" / f"{stem}.py").write_text(stub_module(stem), encoding="utf-8")
 
 
+_written: dict[str, str] = {}  # stem -> the stub text last found or put in .course/stubs/
+
+
 def write_stubs() -> None:
     """Bring .course/stubs/ up to date with solutions/ (COURSE_ANSWERS=stubs loads from there)."""
     STUBS.mkdir(parents=True, exist_ok=True)
     for stem in sorted({ex.module for ex in exercises().values()}):
         text = stub_module(stem)
         target = STUBS / f"{stem}.py"
+        if _written.get(stem) == text and target.exists():
+            continue  # answers_dir() calls this for every lookup: no file is read again while nothing changed
         if not target.exists() or target.read_text(encoding="utf-8") != text:
             partial = target.with_suffix(f".{os.getpid()}.tmp")
             partial.write_text(text, encoding="utf-8")
             partial.replace(target)
+        _written[stem] = text
 
 
 def display_path(path: Path | str) -> str:
