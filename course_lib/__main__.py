@@ -84,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _serve(chapter: str, port: int) -> int:
+    import socket
+
     import uvicorn
 
     from .playground import PLAYGROUNDS, banner
@@ -92,9 +94,21 @@ def _serve(chapter: str, port: int) -> int:
     if key not in PLAYGROUNDS:
         print(f"no playground for chapter {chapter!r}; there are: {', '.join(sorted(PLAYGROUNDS))}", file=sys.stderr)
         return 2
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError as exc:
+        print(f"cannot listen on 127.0.0.1:{port} ({exc.strerror}): another program (another playground?) has it; "
+              f"pick another port with --port, or --port 0 for any free one", file=sys.stderr)  # fmt: skip
+        return 2
     app = PLAYGROUNDS[key]()
-    print(banner(key, f"http://127.0.0.1:{port}/"), flush=True)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="info", http="h11")  # as serve() in the notebooks
+    print(banner(key, sock.getsockname()[1]), flush=True)
+    config = uvicorn.Config(app, log_level="info", http="h11")  # as serve() in the notebooks
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn stops cleanly, then raises Ctrl-C again; uvicorn.run() swallows it the same way
+        pass
     return 0
 
 

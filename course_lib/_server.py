@@ -29,6 +29,8 @@ from typing import Any
 import httpx
 import uvicorn
 
+from ._browser import browser_route
+
 __all__ = ["LiveServer", "serve", "stop_all", "running_servers"]
 
 HOST = "127.0.0.1"
@@ -260,9 +262,15 @@ class LiveServer:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
+    @property
+    def browser_url(self) -> str:
+        """Where the learner's browser reaches this server: `url` on a laptop, the Jupyter server's proxy on a hub."""
+        return browser_route().url(self.port)
+
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
-        return f"<LiveServer {self.name!r} {state} at {self.url}>"
+        seen = "" if self.browser_url.startswith(self.url) else f", browser: {self.browser_url}"
+        return f"<LiveServer {self.name!r} {state} at {self.url}{seen}>"
 
 
 class ServerStopped(BaseException):

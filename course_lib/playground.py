@@ -15,6 +15,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
 
 from ._answers import answers, answers_dir, display_path, learner_frame
+from ._browser import browser_route
 from .data import data_dir, sample_file
 from .registry import exercises
 
@@ -72,10 +73,20 @@ def stubs_left(chapter: str) -> list[str]:
     return [f"{ex.id} {ex.function}" for ex in exercises().values() if ex.id.startswith(prefix) and is_untouched_stub(ex)]
 
 
-def banner(chapter: str, url: str) -> str:
-    """What `serve NN` says first: where, whose answers, and which endpoints will answer 501."""
-    lines = [f"Chapter {chapter} playground on {url}  (uvicorn with h11, as in the notebooks; Ctrl-C stops it)",
-             f"  answers from {display_path(answers_dir())}/"]  # fmt: skip
+def banner(chapter: str, port: int) -> str:
+    """What `serve NN` says first: where (for curl here, and for the learner's browser), whose answers, and which
+    endpoints will answer 501."""
+    url = f"http://127.0.0.1:{port}/"
+    lines = [f"Chapter {chapter} playground on {url}  (uvicorn with h11, as in the notebooks; Ctrl-C stops it)"]
+    route = browser_route()
+    if route.url(port) + "/" != url:
+        seen = route.url(port) + "/"
+        if route.same_origin_path:
+            seen += "  (after your hub's address: https://<your hub>" + seen + ")"
+        lines.append(f"  in your browser: {seen}   [{route.how}]")
+        if route.proxy_missing:
+            lines.append("  but jupyter-server-proxy is not installed here: pip install -r requirements.txt")
+    lines.append(f"  answers from {display_path(answers_dir())}/")
     stubs = stubs_left(chapter)
     if stubs:
         lines.append(f"  still stubs, answering 501: {', '.join(stubs)}")
