@@ -122,6 +122,6 @@ def browser_route() -> BrowserRoute:
         return _proxy_route(origin, prefix, "through JupyterHub's jupyter-server-proxy (JUPYTERHUB_SERVICE_PREFIX)")
     server = jupyter_server_of_this_process()
     if server and not _is_loopback(str(server.get("hostname", ""))):
-        return _proxy_route("", str(server.get("base_url", "/")),
-                            f"through jupyter-server-proxy of the Jupyter server on {server.get('hostname')}")  # fmt: skip
+        how = f"through jupyter-server-proxy of the Jupyter server on {server.get('hostname')}"
+        return _proxy_route("", str(server.get("base_url", "/")), how)
     return BrowserRoute(template="http://127.0.0.1:{port}", how="the browser runs on this machine")

@@ -122,7 +122,9 @@ def locate_exercises(submission: Path) -> Path | None:
 
 
 def _prepare(course: Path, exercises: Path, work: Path) -> None:
-    shutil.copytree(course / "notebooks", work / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    # symlinks=True: notebooks/course_lib stays the link to ../course_lib, so the kernel imports the copy below
+    skip = shutil.ignore_patterns(".ipynb_checkpoints")
+    shutil.copytree(course / "notebooks", work / "notebooks", symlinks=True, ignore=skip)
     shutil.copytree(course / "course_lib", work / "course_lib", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copyfile(course / "course.toml", work / "course.toml")  # the exercises, read by course_lib/registry.py
     (work / "exercises").mkdir()

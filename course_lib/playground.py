@@ -74,8 +74,7 @@ def stubs_left(chapter: str) -> list[str]:
 
 
 def banner(chapter: str, port: int) -> str:
-    """What `serve NN` says first: where (for curl here, and for the learner's browser), whose answers, and which
-    endpoints will answer 501."""
+    """What `serve NN` says first: where (for curl, and for the learner's browser), whose answers, what answers 501."""
     url = f"http://127.0.0.1:{port}/"
     lines = [f"Chapter {chapter} playground on {url}  (uvicorn with h11, as in the notebooks; Ctrl-C stops it)"]
     route = browser_route()

@@ -76,7 +76,8 @@ def copy_course(target: Path) -> Path:
     for part in COURSE_PARTS:
         source = ROOT / part
         if source.is_dir():
-            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+            skip = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
+            shutil.copytree(source, target / part, symlinks=True, ignore=skip)  # notebooks/course_lib stays a link
         else:
             shutil.copy2(source, target / part)
     (target / ".venv").symlink_to(sys.prefix, target_is_directory=True)
