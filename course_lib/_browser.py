@@ -15,7 +15,8 @@ The choice, first match wins:
    inherited by its kernels and terminals: `<prefix>proxy/<port>`;
 3. the Jupyter server that started this kernel (found by its runtime file, `jpserver-<pid>.json`, among this
    process's ancestors), when it listens on an address other than loopback: `<its base_url>proxy/<port>`;
-4. otherwise the loopback URL itself.
+4. in Google Colab, the address Colab's own port proxy gives (`google.colab.kernel.proxyPort`, asked once per port);
+5. otherwise the loopback URL itself.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import importlib.util
 import ipaddress
 import json
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,12 +43,24 @@ class BrowserRoute:
     proxy_missing: bool = False  # the route needs jupyter-server-proxy, and this Python cannot import it
 
     def url(self, port: int) -> str:
+        if self.template == COLAB:
+            return _colab_url(port)
         return self.template.format(port=port)
 
     @property
     def same_origin_path(self) -> bool:
         """True when the URL is a path that only works from a page of the Jupyter server (no scheme and host)."""
         return self.template.startswith("/")
+
+
+COLAB = "colab"
+
+
+@functools.cache
+def _colab_url(port: int) -> str:
+    from google.colab.output import eval_js  # only importable inside Colab
+
+    return str(eval_js(f"google.colab.kernel.proxyPort({int(port)})")).rstrip("/")
 
 
 def _join(*parts: str) -> str:
@@ -124,4 +138,6 @@ def browser_route() -> BrowserRoute:
     if server and not _is_loopback(str(server.get("hostname", ""))):
         how = f"through jupyter-server-proxy of the Jupyter server on {server.get('hostname')}"
         return _proxy_route("", str(server.get("base_url", "/")), how)
+    if "google.colab" in sys.modules:
+        return BrowserRoute(template=COLAB, how="through Colab's port proxy (google.colab.kernel.proxyPort)")
     return BrowserRoute(template="http://127.0.0.1:{port}", how="the browser runs on this machine")

@@ -78,3 +78,22 @@ def test_a_busy_port_is_refused_with_what_to_do():
         result = subprocess.run([sys.executable, "-m", "course_lib", "serve", "01", "--port", str(port)],
                                 capture_output=True, text=True, timeout=60)  # fmt: skip
     assert result.returncode == 2 and "--port 0 for any free one" in result.stderr, result.stderr
+
+
+def test_in_colab_the_address_comes_from_colabs_port_proxy(tmp_path):
+    # google.colab exists only inside Colab; this stand-in answers proxyPort() as Colab's documented JS call would.
+    fake = tmp_path / "google" / "colab"
+    fake.mkdir(parents=True)
+    (tmp_path / "google" / "__init__.py").write_text("")
+    (fake / "__init__.py").write_text("")
+    (fake / "output.py").write_text(
+        "asked = []\n"
+        "def eval_js(script):\n"
+        "    asked.append(script)\n"
+        "    return 'https://abc-' + script.split('(')[1].rstrip(')') + '-colab.googleusercontent.com/'\n"
+    )
+    show = "import google.colab; " + SHOW
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTERHUB_", "COURSE_BROWSER"))}
+    env = {**clean, "PYTHONPATH": f"{tmp_path}:{os.environ.get('PYTHONPATH', '')}", "JUPYTER_RUNTIME_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", show], env=env, capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.splitlines()[0] == "https://abc-8123-colab.googleusercontent.com"
