@@ -8,7 +8,7 @@ bench/results.json.
 
 Settings also come from the environment: BENCH_SIZE_MIB, BENCH_REPEATS, BENCH_SKIP (comma-separated
 sections), BENCH_NGINX (the nginx binary).  A smoke run in well under a minute:
-    python -m bench --size-mib 16 --repeats 1 --skip checks,nbval
+    python -m bench --size-mib 16 --repeats 1 --skip checks,nbval,grading
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import psutil
 from ._clients import GiB, MiB, Run, curl_downloads, random_ranges
 from ._servers import ROOT, STACKS, Nginx, Stack, Uvicorn, nginx_binary, nginx_version
 
-SECTIONS = ("throughput", "ranges", "curve", "machinery", "checks", "nbval")
+SECTIONS = ("throughput", "ranges", "curve", "machinery", "checks", "nbval", "grading")
 CLIENT_COUNTS = (1, 4)
 
 
@@ -82,6 +82,7 @@ TARGET = {
     "serve_stop_ms": 50.0,  # was 250: median 0.6-6.6 ms, an endless stream open or not
     "check_s": 1.0,
     "nbval_s": 90.0,
+    "grade_cpu_s": 30.0,  # one core-second budget per submission of the whole course, sandbox on (issue: 300 learners)
 }
 
 
@@ -349,6 +350,36 @@ def measure_nbval() -> dict:
     return results
 
 
+def measure_grading() -> dict:
+    """`grade-one` on a solved and an untouched (stub) submission of the whole course, sandbox on: wall time, and
+    CPU seconds of every process of the submission (from its cgroup, else its process tree), as the results say."""
+    from course_lib._answers import SOLUTIONS, stub_module
+    from course_lib.registry import exercises
+
+    stems = sorted({ex.module for ex in exercises().values()})
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
+        for kind, text_of in (("solved", lambda stem: (SOLUTIONS / f"{stem}.py").read_text()), ("stubs", stub_module)):
+            folder = Path(tmp) / kind / "exercises"
+            folder.mkdir(parents=True)
+            for stem in stems:
+                (folder / f"{stem}.py").write_text(text_of(stem))
+            say(f"  grade-one: the {kind} submission")
+            out = Path(tmp) / f"{kind}.json"
+            started = time.perf_counter()
+            process = subprocess.run([sys.executable, "-m", "course_lib", "grade-one", str(folder.parent), "--out",
+                                      str(out)], cwd=ROOT, capture_output=True, text=True, timeout=1800)  # fmt: skip
+            wall = time.perf_counter() - started
+            if process.returncode or not out.exists():
+                results[kind] = {"error": (process.stderr or process.stdout).strip()[-300:]}
+                continue
+            data = json.loads(out.read_text())
+            results[kind] = {"wall_s": wall, "graded_s": data["seconds"], "cpu_s": data["cpu_seconds"],
+                             "points": sum(e["points"] for e in data["exercises"]),
+                             "max_points": sum(e["max_points"] for e in data["exercises"]), "reason": data["reason"]}  # fmt: skip
+    return results
+
+
 # -- targets --------------------------------------------------------------------------------------------------
 
 
@@ -601,6 +632,31 @@ def report_nbval(args, results: dict) -> tuple[list[str], list[Target]]:
     return lines, [target]
 
 
+def report_grading(args, results: dict) -> tuple[list[str], list[Target]]:
+    say("grading one submission of the whole course (sandbox on)")
+    graded = results["grading"] = measure_grading()
+    rows, worst, problems = [], None, []
+    for kind, e in graded.items():
+        if "error" in e:
+            rows.append([kind, "-", "-", "-", "could not grade: " + e["error"]])
+            problems.append(kind)
+            continue
+        cpu = "-" if e["cpu_s"] is None else f"{e['cpu_s']:.1f}"
+        rows.append([kind, f"{e['wall_s']:.1f}", cpu, f"{e['points']:g}/{e['max_points']:g}", e["reason"]])
+        if e["cpu_s"] is not None:
+            worst = max(worst or 0.0, e["cpu_s"])
+    lines = ["", "python -m course_lib grade-one, one submission of the whole course, sandbox on, one at a time"]
+    lines += table(rows, ["submission", "wall s", "CPU s (all its processes)", "points", "note"])
+    limit = TARGET["grade_cpu_s"]
+    if worst is not None and os.cpu_count():
+        lines.append(f"  so a class of 300 takes about {300 * worst / os.cpu_count() / 3600:.1f} h of this machine's "
+                     f"{os.cpu_count()} cores, if CPU is all that limits it")  # fmt: skip
+    target = Target(f"grading <= {limit:g} CPU-s per submission (solved and stubs)",
+                    "-" if worst is None else f"worst {worst:.1f} s", None if worst is None else worst <= limit,
+                    f"not graded: {', '.join(problems)}" if problems else "")  # fmt: skip
+    return lines, [target]
+
+
 def run_report(args) -> int:
     skipped = set(filter(None, args.skip.split(",")))
     if skipped - set(SECTIONS):
@@ -620,7 +676,8 @@ def run_report(args) -> int:
              results["versions"], f"{os.cpu_count()} CPUs, load average {load_before:.2f} at the start"]  # fmt: skip
     targets: list[Target] = []
     parts = [(report_stacks, {"throughput", "ranges"}), (report_curve, {"curve"}),
-             (report_machinery, {"machinery"}), (report_checks, {"checks"}), (report_nbval, {"nbval"})]  # fmt: skip
+             (report_machinery, {"machinery"}), (report_checks, {"checks"}), (report_nbval, {"nbval"}),
+             (report_grading, {"grading"})]  # fmt: skip
     for report, needs in parts:
         if needs & sections:
             more_lines, more_targets = report(args, results)
