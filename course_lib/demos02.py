@@ -6,7 +6,10 @@ prints the bytes they sent lives here, so that each cell shows one idea.
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
+import subprocess
 import threading
 import time
 import urllib.parse
@@ -17,7 +20,7 @@ import psutil
 from ._server import LiveServer
 from .measure import KiB, MiB, Pinger, size
 
-__all__ = ["print_download_table", "print_pings_table", "raw_get", "show_wire", "timed_download"]
+__all__ = ["download_costs", "print_download_table", "print_pings_table", "raw_get", "show_wire", "timed_download"]
 
 Timeline = list[tuple[float, int]]
 
@@ -101,3 +104,43 @@ def print_pings_table(server: LiveServer, paths: Iterable[str | None]) -> None:
         threads, elapsed, latencies = _pings_during(server, path)
         print(f"{path or '(none)':<22} {', '.join(threads) or '-':<24} {elapsed:>4.2f} s {len(latencies):>6} "
               f"{max(latencies) * 1000:>10.0f} ms")  # fmt: skip
+
+
+def _reads_so_far() -> int:
+    """read() system calls this process has made (Linux /proc/self/io `syscr`; file reads, pipe reads and the like);
+    0 where there is no /proc (macOS), so the differences below come out as 0 and `download_costs` says None."""
+    try:
+        with open("/proc/self/io") as io:
+            return next(int(line.split()[1]) for line in io if line.startswith("syscr:"))
+    except OSError:
+        return 0
+
+
+def _cpu_seconds(processes: list[psutil.Process]) -> float:
+    return sum(t.user + t.system for p in processes for t in [p.cpu_times()])
+
+
+def download_costs(url: str, expected: int, *, repeats: int = 3, others: Iterable[psutil.Process] = ()) -> dict:
+    """Download `url` with curl `repeats` times; from the fastest run: GB/s, the read() calls this process made beyond
+    what an empty download costs, and the CPU seconds of this process (where serve() runs) and of `others`."""
+    curl = shutil.which("curl")
+    if curl is None:
+        raise RuntimeError("curl is not installed: apt install curl (Debian, Ubuntu) or brew install curl (macOS)")
+    me, others = psutil.Process(), list(others)
+
+    def one(target: str) -> tuple[float, int, float, float]:
+        reads, cpu, other_cpu = _reads_so_far(), _cpu_seconds([me]), _cpu_seconds(others)
+        started = time.perf_counter()
+        done = subprocess.run([curl, "-sS", "-o", os.devnull, "-w", "%{size_download}", target], capture_output=True,
+                              text=True, timeout=120, check=True)  # fmt: skip
+        seconds = time.perf_counter() - started
+        if target == url and int(done.stdout) != expected:
+            raise RuntimeError(f"{url} sent {done.stdout} bytes, not {expected}")
+        return seconds, _reads_so_far() - reads, _cpu_seconds([me]) - cpu, _cpu_seconds(others) - other_cpu
+
+    parts = urllib.parse.urlsplit(url)
+    empty = min(one(f"{parts.scheme}://{parts.netloc}/no-such-page")[1] for _ in range(repeats))
+    seconds, reads, cpu, other_cpu = min(one(url) for _ in range(repeats))
+    counted = os.path.exists("/proc/self/io")
+    return {"gb_per_s": expected / seconds / 1e9, "reads": max(0, reads - empty) if counted else None, "cpu_s": cpu,
+            "others_cpu_s": other_cpu}

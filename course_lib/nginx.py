@@ -55,6 +55,7 @@ http {{
             proxy_buffering {proxy_buffering};
 {extra}
         }}
+{locations}
     }}
 }}
 """
@@ -146,6 +147,15 @@ class Nginx:
         return f"<Nginx {state} at {self.url}>"
 
 
+def _internal_location(internal_files: tuple[str, Path] | None) -> str:
+    if internal_files is None:
+        return ""
+    prefix, folder = internal_files
+    if not (prefix.startswith("/") and prefix.endswith("/")) or any(c in prefix for c in " ;{}"):
+        raise ValueError(f"internal_files' prefix is a plain path such as '/protected/', not {prefix!r}")
+    return f"        location {prefix} {{ internal; alias {Path(folder).resolve()}/; sendfile on; }}"
+
+
 @contextlib.contextmanager
 def reverse_proxy(
     upstream: str,
@@ -154,12 +164,15 @@ def reverse_proxy(
     proxy_buffering: bool = True,
     master_process: bool = False,
     extra: str = "",
+    internal_files: tuple[str, Path] | None = None,
 ) -> Iterator[Nginx]:
     """Run nginx on 127.0.0.1 proxying every path to `upstream` (e.g. "http://127.0.0.1:8000").
 
     `proxy_http_version` and `proxy_buffering` are nginx's directives of the same name ("1.0" and on are
     nginx's defaults); `extra` is added to the `location` block as it is.  With `master_process=False`
     (the default) a single nginx process does everything; with True, a master and one worker.
+    `internal_files=("/protected/", folder)` adds an `internal` location that serves `folder` with sendfile, reachable
+    only when the app answers with `X-Accel-Redirect: /protected/<name>` (nginx then sends the file itself).
     """
     binary = nginx_path()
     if binary is None:
@@ -183,6 +196,7 @@ def reverse_proxy(
                 proxy_http_version=proxy_http_version,
                 proxy_buffering="on" if proxy_buffering else "off",
                 extra="\n".join("            " + line.strip() for line in extra.strip().splitlines()),
+                locations=_internal_location(internal_files),
             )
             proxy = Nginx(binary, prefix, config, port)
             try:
