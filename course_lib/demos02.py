@@ -6,21 +6,27 @@ prints the bytes they sent lives here, so that each cell shows one idea.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import NamedTuple
 
 import psutil
 
 from ._server import LiveServer
 from .measure import KiB, MiB, Pinger, size
 
-__all__ = ["download_costs", "print_download_table", "print_pings_table", "raw_get", "show_wire", "timed_download"]
+__all__ = ["download_costs", "granian_serving", "print_download_table", "print_pings_table", "raw_get", "show_wire", "timed_download"]
 
 Timeline = list[tuple[float, int]]
 
@@ -106,14 +112,13 @@ def print_pings_table(server: LiveServer, paths: Iterable[str | None]) -> None:
               f"{max(latencies) * 1000:>10.0f} ms")  # fmt: skip
 
 
-def _reads_so_far() -> int:
-    """read() system calls this process has made (Linux /proc/self/io `syscr`; file reads, pipe reads and the like);
-    0 where there is no /proc (macOS), so the differences below come out as 0 and `download_costs` says None."""
+def _reads(processes: list[psutil.Process]) -> int | None:
+    """read() system calls these processes have made so far (Linux's /proc/<pid>/io `syscr`: file, pipe and socket
+    reads; a sendfile() counts one); None where the system does not count them (macOS)."""
     try:
-        with open("/proc/self/io") as io:
-            return next(int(line.split()[1]) for line in io if line.startswith("syscr:"))
-    except OSError:
-        return 0
+        return sum(p.io_counters().read_count for p in processes)
+    except (AttributeError, psutil.Error):
+        return None
 
 
 def _cpu_seconds(processes: list[psutil.Process]) -> float:
@@ -121,26 +126,92 @@ def _cpu_seconds(processes: list[psutil.Process]) -> float:
 
 
 def download_costs(url: str, expected: int, *, repeats: int = 3, others: Iterable[psutil.Process] = ()) -> dict:
-    """Download `url` with curl `repeats` times; from the fastest run: GB/s, the read() calls this process made beyond
-    what an empty download costs, and the CPU seconds of this process (where serve() runs) and of `others`."""
+    """Download `url` with curl `repeats` times. From the fastest run: GB/s, and for this process (where serve() runs)
+    and for `others` (another server's processes): the read() calls made beyond what an empty request costs, and the
+    CPU seconds spent."""
     curl = shutil.which("curl")
     if curl is None:
         raise RuntimeError("curl is not installed: apt install curl (Debian, Ubuntu) or brew install curl (macOS)")
-    me, others = psutil.Process(), list(others)
+    here, there = [psutil.Process()], list(others)
 
-    def one(target: str) -> tuple[float, int, float, float]:
-        reads, cpu, other_cpu = _reads_so_far(), _cpu_seconds([me]), _cpu_seconds(others)
+    def one(target: str) -> tuple[float, int, int, float, float]:
+        before = [_reads(here) or 0, _reads(there) or 0, _cpu_seconds(here), _cpu_seconds(there)]
         started = time.perf_counter()
         done = subprocess.run([curl, "-sS", "-o", os.devnull, "-w", "%{size_download}", target], capture_output=True,
                               text=True, timeout=120, check=True)  # fmt: skip
         seconds = time.perf_counter() - started
         if target == url and int(done.stdout) != expected:
             raise RuntimeError(f"{url} sent {done.stdout} bytes, not {expected}")
-        return seconds, _reads_so_far() - reads, _cpu_seconds([me]) - cpu, _cpu_seconds(others) - other_cpu
+        after = [_reads(here) or 0, _reads(there) or 0, _cpu_seconds(here), _cpu_seconds(there)]
+        return seconds, *(b - a for a, b in zip(before, after))
 
     parts = urllib.parse.urlsplit(url)
-    empty = min(one(f"{parts.scheme}://{parts.netloc}/no-such-page")[1] for _ in range(repeats))
-    seconds, reads, cpu, other_cpu = min(one(url) for _ in range(repeats))
-    counted = os.path.exists("/proc/self/io")
-    return {"gb_per_s": expected / seconds / 1e9, "reads": max(0, reads - empty) if counted else None, "cpu_s": cpu,
-            "others_cpu_s": other_cpu}
+    empty = [one(f"{parts.scheme}://{parts.netloc}/no-such-page") for _ in range(repeats)]
+    seconds, reads, other_reads, cpu, other_cpu = min(one(url) for _ in range(repeats))
+    counted = _reads(here) is not None
+    return {"gb_per_s": expected / seconds / 1e9, "cpu_s": cpu, "others_cpu_s": other_cpu,
+            "reads": max(0, reads - min(e[1] for e in empty)) if counted else None,
+            "others_reads": max(0, other_reads - min(e[2] for e in empty)) if counted and there else None}  # fmt: skip
+
+
+class Served(NamedTuple):
+    url: str
+    processes: list[psutil.Process]
+    syscalls: Callable[[], dict[str, int] | None]  # after the block: the server's system calls by name (under strace)
+
+
+def _strace_summary(path: Path) -> dict[str, int]:
+    """{"read": 530, ...} from the table `strace -c` writes: % time, seconds, usecs/call, calls, [errors], name."""
+    counts = {}
+    for line in path.read_text().splitlines():
+        fields = line.split()
+        if len(fields) >= 5 and fields[0][0].isdigit() and fields[-1] != "total":
+            counts[fields[-1]] = int(fields[3])
+    return counts
+
+
+@contextlib.contextmanager
+def granian_serving(path: Path, timeout: float = 20.0) -> Iterator[Served]:
+    """Serve `path` through Starlette's FileResponse from granian (a server that offers `http.response.pathsend`),
+    in processes of its own on 127.0.0.1, under `strace -c -f` where strace is installed, so that the system calls
+    it made in its whole run (start-up included) can be counted by name once the block has ended."""
+    granian = Path(sys.executable).with_name("granian")
+    if not granian.exists():
+        raise RuntimeError("granian is not installed in this environment: pip install -r requirements.txt")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    course = Path(__file__).resolve().parent.parent
+    strace, summary = shutil.which("strace"), Path(tempfile.mkdtemp(prefix="course-strace-")) / "summary.txt"
+    traced = [strace, "-f", "-c", "-o", str(summary)] if strace else []
+    process = subprocess.Popen(
+        [*traced, str(granian), "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+         "--http", "1", "--no-ws", "--log-level", "warning", "--working-dir", str(course), "course_lib.file_app:app"],
+        env=dict(os.environ, COURSE_SERVED_FILE=str(path)), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    counts: dict[str, int] | None = None
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"granian did not start: {process.stderr.read().decode(errors='replace')[-500:]}")
+            time.sleep(0.05)
+        main = psutil.Process(process.pid)
+        servers = [p for p in [main, *main.children(recursive=True)] if "granian" in " ".join(p.cmdline())]
+        yield Served(f"http://127.0.0.1:{port}", servers, lambda: counts)
+    finally:
+        with contextlib.suppress(psutil.Error):  # granian's own shutdown can wait on its workers; nothing to keep
+            for child in psutil.Process(process.pid).children(recursive=True):
+                child.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(10)  # under strace: strace sees its tracees gone, writes its table and exits
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # anything left of the group
+        process.wait(10)
+        process.stderr.close()
+        if strace and summary.exists():
+            counts = _strace_summary(summary)
+        shutil.rmtree(summary.parent, ignore_errors=True)
