@@ -3,18 +3,22 @@
 Executes each notebook with nbclient, as nbval does (kernel started in notebooks/, errors allowed: with the stubs
 the check cells fail and the notebook goes on), from a fresh data folder, and every ~50 ms samples the memory of
 the kernel and every process under it (the notebooks serve with uvicorn inside the kernel and start curl, wget
-and nginx in places).  Per notebook: peak RSS summed over those processes, peak USS and PSS (the memory that
-is really the learner's: shared library pages counted once across learners, not once per process), the cell
-running at each peak, CPU seconds (user + system of the kernel and of every process it started, waited for or
-still running) and wall seconds.  Also: the size of the data the notebooks write (COURSE_DATA, a learner's
-`.course/data`), and the memory of an idle Jupyter server (what a hub's single-user server costs before any
-kernel starts).
+and nginx in places).  Per notebook: peak RSS summed over those processes, peak USS and PSS (the memory
+that is really the learner's: shared library pages counted once across learners, not once per process), the
+cell running at each peak (its index among all the notebook's cells, markdown included, from 0), the RSS the
+kernel keeps once its notebook is done (what a kernel left open costs), CPU seconds (user + system of the
+kernel and of every process it started, waited for or still running) and wall seconds.  Also: the size of the
+data the notebooks write (COURSE_DATA, a learner's `.course/data`), and the memory of an idle Jupyter server
+(what a hub's single-user server costs before any kernel starts).
+
+USS and PSS are read from smaps a few milliseconds after RSS, so while memory climbs fast (notebook 02's
+buffered download) a peak USS can exceed the peak RSS: size from the largest of the three.
 
 Prints a table and writes JSON (bench/kernel_peaks.json by default; course_lib/recipes/z2jh-config.yaml is
 checked against it by tests/test_recipes.py).  Run one answers mode at a time on a busy machine:
     python -m bench.kernel_peaks --answers solutions
     python -m bench.kernel_peaks --answers stubs          (merged into the same JSON)
-Not part of `python -m bench`: it takes about 5 minutes per answers mode.
+Not part of `python -m bench`: each answers mode takes 1-2 minutes on 2 cores, the notebooks one at a time.
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ import argparse
 import json
 import os
 import platform
-import shutil
 import socket
 import subprocess
 import sys
@@ -288,8 +291,8 @@ def main() -> int:
 
 
 def table(results: dict) -> str:
-    rows = ["| notebook | answers | peak RSS (MiB) | peak USS | peak PSS | peak at cell | RSS at end | CPU s | wall s |",
-            "|---|---|---:|---:|---:|---|---:|---:|---:|"]  # fmt: skip
+    rows = ["| notebook | answers | peak RSS (MiB) | peak USS | peak PSS | peak at cell | RSS at end | CPU s "
+            "| wall s |", "|---|---|---:|---:|---:|---|---:|---:|---:|"]  # fmt: skip
     for answers in ("solutions", "stubs"):
         for name, r in sorted(results.get(answers, {}).items()):
             if not name.endswith(".ipynb"):
