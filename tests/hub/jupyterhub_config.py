@@ -34,8 +34,8 @@ c.JupyterHub.cleanup_servers = True  # stopping the hub stops every learner's se
 c.JupyterHub.cleanup_proxy = True
 
 # -- who may log in (a real hub: its own authenticator) ----------------------------------------------------
-c.JupyterHub.authenticator_class = "dummy"
-c.DummyAuthenticator.password = os.environ["COURSE_HUB_PASSWORD"]
+c.JupyterHub.authenticator_class = "dummy"  # any name, one shared password
+c.DummyAuthenticator.password = os.environ["COURSE_HUB_PASSWORD"]  # JupyterHub 5.3+ logs that SharedPasswordAuthenticator replaces it
 c.Authenticator.allowed_users = set(os.environ["COURSE_HUB_USERS"].split())
 
 # -- each learner's server (a real hub: LocalProcessSpawner with Unix users, or a container spawner) -------
