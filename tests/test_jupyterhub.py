@@ -493,6 +493,17 @@ def test_two_learners_run_the_course_side_by_side(hub, browser):
         assert len(message) == 1, f"{name}: the check cell shows:\n{shown(cells[first_check])}"
         assert re.fullmatch(r"… 1\.1 \w+ is not written yet: edit exercises/ch01_chunk_generators\.py", message[0])
 
+    # The hub, its proxy, the learners' servers, their kernels and the kernels' servers listen on loopback only.
+    hub.remember_descendants()
+    listening = set()
+    for process in [psutil.Process(hub.process.pid), *hub.descendants]:
+        try:
+            connections = process.net_connections("inet")
+        except psutil.NoSuchProcess:
+            continue
+        listening |= {(c.laddr.ip, process.name()) for c in connections if c.status == psutil.CONN_LISTEN}
+    assert listening and {ip for ip, _ in listening} <= {"127.0.0.1", "::1"}, sorted(listening)
+
     # Each learner's .course/ holds only what their own kernels wrote.
     for name in USERS:
         course = hub.homes / name / COURSE
