@@ -83,8 +83,9 @@ def node_major() -> int:
 
 def proxy_command() -> Path:
     """configurable-http-proxy as tests/hub/package-lock.json pins it, installed with `npm ci` when missing."""
-    if node_major() < 20:
-        pytest.skip(f"configurable-http-proxy 5 needs Node 20 or newer, and {NODE} is {node_major() or 'unknown'}")
+    major = node_major()
+    if major < 20:
+        pytest.skip(f"configurable-http-proxy 5 needs Node 20 or newer, and {NODE} is {major or 'of no known version'}")
     binary = NODE_CACHE / "node_modules" / ".bin" / "configurable-http-proxy"
     lock = (HUB_FILES / "package-lock.json").read_bytes()
     installed = NODE_CACHE / "package-lock.json"
