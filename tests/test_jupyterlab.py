@@ -84,10 +84,9 @@ def copy_course(target: Path) -> Path:
     return target
 
 
-def isolated_jupyter_config(folder: Path, port: int, token: str) -> dict:
-    """Settings only a test needs, in a config folder of its own (the learner's ~/.jupyter is not read):
-    a fixed port and token, no browser window, and JupyterLab's settings and workspaces kept in `folder`."""
-    settings = folder / "lab-settings" / "@jupyterlab"
+def write_lab_settings(user_settings: Path) -> None:
+    """JupyterLab settings a test needs, in a user-settings folder (`LabApp.user_settings_dir`)."""
+    settings = user_settings / "@jupyterlab"
     (settings / "apputils-extension").mkdir(parents=True)
     (settings / "notebook-extension").mkdir(parents=True)
     # No "get notified about Jupyter news?" toast over the notebook (answering it would fetch from the web).
@@ -99,6 +98,12 @@ def isolated_jupyter_config(folder: Path, port: int, token: str) -> dict:
     (settings / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
         json.dumps({"autoStartDefaultKernel": True, "windowingMode": "none"})
     )
+
+
+def isolated_jupyter_config(folder: Path, port: int, token: str) -> dict:
+    """Settings only a test needs, in a config folder of its own (the learner's ~/.jupyter is not read):
+    a fixed port and token, no browser window, and JupyterLab's settings and workspaces kept in `folder`."""
+    write_lab_settings(folder / "lab-settings")
     config = {
         "ServerApp": {"port": port, "port_retries": 0, "open_browser": False},
         "IdentityProvider": {"token": token},
