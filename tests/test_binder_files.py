@@ -7,7 +7,7 @@ import re
 from conftest import ROOT
 
 #: Each apt.txt package and the program of it the course looks up with shutil.which().
-PROGRAM_OF_PACKAGE = {"nginx": "nginx", "curl": "curl", "wget": "wget"}
+PROGRAM_OF_PACKAGE = {"nginx": "nginx", "curl": "curl", "wget": "wget", "strace": "strace"}
 
 #: What a learner's cells run: the notebooks and the helpers they call (not the grader, whose bwrap is the
 #: instructor's business, nor the tests, whose Chromium no learner needs).
