@@ -53,6 +53,8 @@ VARIANTS = (
     Variant("naive", "Response(f.read())", "/naive", "0.14-0.8 GB/s, RSS 1-3 GiB"),
 )
 NGINX = Variant("nginx", "nginx, sendfile", "/file", "2.2-3.7 GB/s")
+#: The app answers X-Accel-Redirect, nginx sends the file (sendfile): one request to the app per download.
+NGINX_ACCEL = Variant("accel", "X-Accel-Redirect: app decides, nginx sends", "/accel")  # CPU, RSS: nginx's
 
 #: Range requests: the reference send_blob as shipped, the same reading larger chunks (what-ifs), FileResponse.
 RANGE_VARIANTS = {
@@ -78,6 +80,7 @@ TARGET = {
     "ref_cpu_per_gib": 0.5,
     "ref_growth_mib": 8.0,  # was 16: measured 0-4 MiB per download
     "range_vs_fileresponse": 2.0,
+    "range_vs_nginx": 0.8,  # the reference range endpoint against nginx serving the same suffix range
     "serve_start_ms": 5.0,  # was 10: median 0.9-1.3 ms
     "serve_stop_ms": 50.0,  # was 250: median 0.6-6.6 ms, an endless stream open or not
     "check_s": 1.0,
@@ -133,13 +136,14 @@ class StackResult:
 def measure_stack(stack: Stack, big: Path, args, nginx_bin: str | None, naive_cap: int, sections: set) -> StackResult:
     result = StackResult(stack)
     servers = {v.key: Uvicorn(big, stack) for v in VARIANTS}  # one process each: their memory stays apart
-    nginx = Nginx(big, nginx_bin) if nginx_bin and "throughput" in sections else None
+    wanted = {"throughput", "ranges"} & sections
+    nginx = Nginx(big, nginx_bin, servers["reference"].url) if nginx_bin and wanted else None
     try:
         if "throughput" in sections:
-            variants = [(v, servers[v.key]) for v in VARIANTS] + ([(NGINX, nginx)] if nginx else [])
+            variants = [(v, servers[v.key]) for v in VARIANTS] + ([(NGINX, nginx), (NGINX_ACCEL, nginx)] if nginx else [])
             measure_throughput(result, variants, big.stat().st_size, args.repeats, naive_cap)
         if "ranges" in sections:
-            measure_ranges(result, servers, big, args.repeats, args.ranges)
+            measure_ranges(result, servers, nginx, big, args.repeats, args.ranges)
     finally:
         for server in servers.values():
             server.stop()
@@ -182,12 +186,14 @@ def measure_throughput(result: StackResult, variants: list, size: int, repeats: 
         result.notes.append(f"Response(f.read()) with {max(CLIENT_COUNTS)} clients not run: {naive_skip}")
 
 
-def measure_ranges(result: StackResult, servers: dict, big: Path, repeats: int, count: int) -> None:
+def measure_ranges(result: StackResult, servers: dict, nginx, big: Path, repeats: int, count: int) -> None:
     result.tail = tail = min(100 * MiB, big.stat().st_size // 2)
     targets = [(key, servers["fileresponse" if key == "fileresponse" else "reference"], path)
                for key, (path, _) in RANGE_VARIANTS.items()]  # fmt: skip
-    result.tail_runs = {key: [] for key in RANGE_VARIANTS}
-    result.small_ranges = {key: [] for key in RANGE_VARIANTS}
+    if nginx is not None:
+        targets.append(("nginx", nginx, "/file"))
+    result.tail_runs = {key: [] for key, _, _ in targets}
+    result.small_ranges = {key: [] for key, _, _ in targets}
     for repeat in range(repeats):
         say(f"  {result.stack.label}: ranges, run {repeat + 1}/{repeats}")
         for key, server, path in rotated(targets, repeat):
@@ -435,6 +441,10 @@ def range_targets(sr: StackResult) -> list[Target]:
     shipped = ratios(sr.tail_runs["range"], sr.tail_runs["fileresponse"])
     out = [judged(f"reference send_blob >= {limit:g}x FileResponse, bytes=-{sr.tail // MiB} MiB, {sr.stack.label}",
                   shipped, limit, True, ".2f", "x")]  # fmt: skip
+    nginx_limit, nginx = TARGET["range_vs_nginx"], sr.tail_runs.get("nginx")
+    out.append(judged(f"reference send_blob >= {nginx_limit:g}x nginx sendfile, bytes=-{sr.tail // MiB} MiB, "
+                      f"{sr.stack.label}", ratios(sr.tail_runs["range"], nginx) if nginx else None, nginx_limit, True,
+                      ".2f", "x", "" if nginx else "nginx is not installed"))  # fmt: skip
     for key, chunk in (("range_256kib", "256 KiB"), ("range_1mib", "1 MiB")):
         larger = ratios(sr.tail_runs[key], sr.tail_runs["fileresponse"])
         out.append(Target(f"  the same, its read_range() reading {chunk} at a time", spread(larger, ".2f", "x"), None,
@@ -456,7 +466,7 @@ def throughput_lines(sr: StackResult) -> list[str]:
     rows = []
     stock, nginx = sr.runs["fileresponse"], sr.runs.get("nginx")
     for clients in CLIENT_COUNTS:
-        for v in (*VARIANTS, NGINX):
+        for v in (*VARIANTS, NGINX, NGINX_ACCEL):
             if v.key not in sr.runs:
                 continue
             runs = [r for r in sr.runs[v.key][clients] if not r.capped]
@@ -487,18 +497,21 @@ def kernel_share(runs: list[Run]) -> str:
 
 def range_lines(sr: StackResult, count: int) -> list[str]:
     rows = []
-    for key, (_, label) in RANGE_VARIANTS.items():
-        tail = sr.tail_runs[key]
+    labels = {key: label for key, (_, label) in RANGE_VARIANTS.items()} | {"nginx": "nginx, sendfile"}
+    nginx = sr.tail_runs.get("nginx")
+    for key in sr.tail_runs:
+        label, tail = labels[key], sr.tail_runs[key]
         rows.append([
             label,
             spread(summary(r.gb_per_s for r in tail)),
+            spread(ratios(tail, nginx), ".2f", "x") if nginx and key != "nginx" else "",
             spread(ratios(tail, sr.tail_runs["fileresponse"]), ".2f", "x") if key != "fileresponse" else "1",
             spread(summary(sr.small_ranges[key]), ".0f"),
             spread(summary(a / b for a, b in zip(sr.small_ranges[key], sr.small_ranges["fileresponse"])), ".2f", "x")
             if key != "fileresponse" else "1",
         ])  # fmt: skip
-    header = ["variant", f"bytes=-{sr.tail // MiB} MiB GB/s", "x FileResponse", f"{count} random 4 KiB ranges req/s",
-              "x FileResponse"]  # fmt: skip
+    header = ["variant", f"bytes=-{sr.tail // MiB} MiB GB/s", "x nginx", "x FileResponse",
+              f"{count} random 4 KiB ranges req/s", "x FileResponse"]  # fmt: skip
     return table(rows, header)
 
 

@@ -163,6 +163,8 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         location = /file {{ alias {file}; }}
+        location = /accel {{ proxy_pass {upstream}/accel; }}
+        location /protected/ {{ internal; alias {folder}/; }}
         location / {{ return 404; }}
     }}
 }}
@@ -170,14 +172,16 @@ http {{
 
 
 class Nginx(ServerProcess):
-    """nginx with sendfile, one process (no master), serving `file` at /file from a throwaway prefix."""
+    """nginx with sendfile, one process (no master), serving `file` at /file from a throwaway prefix, and at /accel
+    after asking `upstream` (a bench.apps server), which answers with X-Accel-Redirect."""
 
-    def __init__(self, file: Path, binary: str) -> None:
+    def __init__(self, file: Path, binary: str, upstream: str) -> None:
         self.prefix = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         config = self.prefix / "nginx.conf"
-        config.write_text(NGINX_CONF.format(prefix=self.prefix, port=port, file=file.resolve()))
+        config.write_text(NGINX_CONF.format(prefix=self.prefix, port=port, file=file.resolve(), upstream=upstream,
+                                            folder=file.resolve().parent))
         with open(self.prefix / "stderr.log", "wb") as stderr:
             self.process = subprocess.Popen(
                 [binary, "-p", str(self.prefix), "-c", str(config), "-e", str(self.prefix / "error.log")],

@@ -75,3 +75,9 @@ def ranged_256kib(request: Request) -> Response:
 def ranged_1mib(request: Request) -> Response:
     """The same send_blob(), its read_range() reading 1 MiB at a time (notebook 01's chunk size)."""
     return send_blob_1mib(request, FileBlob(FILE))
+
+
+@app.get("/accel")
+def accel() -> Response:
+    """The app decides, nginx sends: an empty answer naming the file in nginx's internal location /protected/."""
+    return Response(headers={"X-Accel-Redirect": f"/protected/{FILE.name}", "Content-Type": "application/octet-stream"})
