@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import socket
 import sqlite3
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ import httpx
 from ._server import LiveServer
 from .measure import MiB
 
-__all__ = ["compare_with_rfc", "cut_then_replace", "make_blob_db", "show"]
+__all__ = ["CHANGES", "change_during_download", "compare_with_rfc", "cut_then_replace", "make_blob_db", "show"]
 
 #: The headers `show` prints, when the response has them.
 SHOWN = ("content-range", "content-length", "content-type", "accept-ranges", "etag", "last-modified")
@@ -125,3 +127,83 @@ def cut_then_replace(server: LiveServer, url: str, served: Path, original: Path,
     tmp.write_bytes(new)
     os.replace(tmp, served)  # replaced in one step, as deploy tools do
     return resume(dest, hashlib.sha256(new).hexdigest())
+
+
+# -- a file that changes while it is being sent -----------------------------------------------------------------
+
+
+def _shrink(path: Path, new: bytes) -> None:
+    with open(path, "r+b") as f:
+        f.truncate(len(new) // 4)
+
+
+def _grow(path: Path, new: bytes) -> None:
+    with open(path, "ab") as f:
+        f.write(new[: len(new) // 4])
+
+
+def _rewrite_in_place(path: Path, new: bytes) -> None:
+    with open(path, "r+b") as f:  # same file, same size, other bytes: what an editor or `cp` over it does
+        f.write(new)
+
+
+def _replace_by_rename(path: Path, new: bytes) -> None:
+    fresh = path.with_name(path.name + ".new")
+    fresh.write_bytes(new)
+    os.replace(fresh, path)  # a new file (a new inode) takes the name; whoever has the old one open keeps it
+
+
+#: What happens to the file once the client has 1 MiB of it: label -> change(path, new bytes of the same size).
+CHANGES: dict[str, Callable[[Path, bytes], None]] = {
+    "shrunk to a quarter": _shrink,
+    "grown by a quarter": _grow,
+    "rewritten in place": _rewrite_in_place,
+    "replaced (rename)": _replace_by_rename,
+}
+
+
+def _what_arrived(body: bytes, old: bytes, new: bytes) -> str:
+    if body == old:
+        return "the old file, whole"
+    if body == new:
+        return "the new file, whole"
+    head = next((i for i, (a, b) in enumerate(zip(body, old)) if a != b), min(len(body), len(old)))
+    if head == len(body):
+        return f"the old file's first {len(body) // MiB} MiB only" if len(body) >= MiB else "a piece of the old file"
+    if body[head:] == new[head : len(body)]:
+        return f"old bytes up to {head / MiB:.1f} MiB, then new ones"
+    return "bytes of neither file"
+
+
+def change_during_download(url: str, path: Path, change: Callable[[Path, bytes], None], new: bytes,
+                           after: int = MiB) -> dict[str, Any]:  # fmt: skip
+    """GET `url` (which serves `path`) over a plain socket with a small receive buffer, apply `change(path, new)`
+    once `after` body bytes have arrived, read on until the server ends or closes; say what the client got."""
+    old = path.read_bytes()
+    parts = urllib.parse.urlsplit(url)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)  # before connect: the server cannot run far ahead
+    sock.settimeout(20)
+    with sock:
+        sock.connect((parts.hostname, parts.port))
+        sock.sendall(f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n".encode())
+        raw, changed, error = b"", False, ""
+        while True:
+            try:
+                piece = sock.recv(64 * 1024)
+            except OSError as exc:
+                error = type(exc).__name__
+                break
+            if not piece:
+                break
+            raw += piece
+            head, found, body = raw.partition(b"\r\n\r\n")
+            if found and not changed and len(body) >= after:
+                change(path, new)
+                changed = True
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in header_lines)}
+    declared = int(headers.get("content-length", -1))
+    return {"status": int(status_line.split()[1]), "declared": declared, "received": len(body),
+            "ended": "complete" if len(body) == declared else f"cut at {len(body) / MiB:.1f} of {declared / MiB:.1f} MiB",
+            "arrived": _what_arrived(body, old, new), "error": error}  # fmt: skip
