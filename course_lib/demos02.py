@@ -24,9 +24,9 @@ from typing import NamedTuple
 import psutil
 
 from ._server import LiveServer
-from .measure import KiB, MiB, Pinger, size
+from .measure import KiB, MiB, Pinger, download_size, size, traced_peak
 
-__all__ = ["download_costs", "granian_serving", "print_download_table", "print_pings_table", "raw_get", "show_wire", "timed_download"]
+__all__ = ["concurrent_peaks", "download_costs", "granian_serving", "print_download_table", "print_pings_table", "raw_get", "show_wire", "timed_download"]
 
 Timeline = list[tuple[float, int]]
 
@@ -215,3 +215,16 @@ def granian_serving(path: Path, timeout: float = 20.0) -> Iterator[Served]:
         if strace and summary.exists():
             counts = _strace_summary(summary)
         shutil.rmtree(summary.parent, ignore_errors=True)
+
+
+def concurrent_peaks(url: str, counts: Iterable[int]) -> dict[int, int]:
+    """For each n in `counts`: n clients download `url` at once (plain sockets); the peak of Python's allocations
+    in this process (where serve() runs) above the start, in bytes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    peaks = {}
+    for n in counts:
+        with traced_peak() as python, ThreadPoolExecutor(n) as pool:
+            list(pool.map(download_size, [url] * n))
+        peaks[n] = python.peak
+    return peaks
