@@ -35,9 +35,10 @@ from .measure import KiB, MiB, collector_paused  # the collector held still, for
 from .nginx import reverse_proxy
 
 __all__ = [
-    "CURL", "Attacked", "Crowd", "ProxiedRun", "RawResponse", "Tally", "Timing", "attack", "collector_paused", "crowd",
-    "hang_up", "keep_alive_timings", "ping_timeline", "raw_request", "read_slowly", "read_with_curl", "read_with_httpx",
-    "seconds_to_get", "send_warnings_counted", "show_source", "through_nginx", "tick_times",
+    "CURL", "Arrivals", "Attacked", "Crowd", "Download", "ProxiedRun", "RawResponse", "Tally", "Timing", "arrivals",
+    "attack", "collector_paused", "crowd", "download_watched", "hang_up", "keep_alive_timings", "ping_timeline",
+    "raw_request", "read_slowly", "read_with_curl", "read_with_httpx", "seconds_to_get", "send_warnings_counted",
+    "show_source", "through_nginx", "tick_times",
 ]  # fmt: skip
 
 #: curl's path, or None where curl is not installed (the cells that use it then say so and skip it).
@@ -304,6 +305,79 @@ def tick_times(url: str, ticks: int = 3) -> tuple[bool, dict[int, float]]:
                 if f"tick {i}\n".encode() in text:
                     seen.setdefault(i, time.perf_counter() - started)
     return gzipped, seen
+
+
+class Arrivals(NamedTuple):
+    """What arrivals() saw: the status, the headers, and when (perf_counter) the request went and each piece came."""
+
+    status: int
+    headers: dict[str, str]
+    sent: float
+    pieces: list[tuple[float, int]]  # (perf_counter when it arrived, bytes received so far)
+
+    @property
+    def first_byte(self) -> float:
+        """Seconds from sending the request to the status line and headers."""
+        return self.pieces[0][0] - self.sent
+
+
+def arrivals(url: str, headers: dict[str, str] | None = None) -> Arrivals:
+    """GET `url` with httpx and note when the headers and each piece of the body arrive (perf_counter)."""
+    pieces: list[tuple[float, int]] = []
+    sent = time.perf_counter()
+    with httpx.Client(timeout=60) as client, client.stream("GET", url, headers=headers) as response:
+        pieces.append((time.perf_counter(), 0))
+        received = 0
+        for raw in response.iter_raw():
+            received += len(raw)
+            pieces.append((time.perf_counter(), received))
+    return Arrivals(response.status_code, dict(response.headers), sent, pieces)
+
+
+class Download(NamedTuple):
+    """What download_watched() saw: status, bytes, the first and last bytes, seconds, and the watched process's RSS."""
+
+    status: int
+    received: int
+    head: bytes  # the first 8 KiB
+    tail: bytes  # the last 200 bytes
+    seconds: float
+    rss_before: int
+    rss_peak: int
+
+    @property
+    def rss_growth(self) -> int:
+        return self.rss_peak - self.rss_before
+
+
+def download_watched(url: str, headers: dict[str, str] | None = None, *, pid: int, every: float = 0.005) -> Download:
+    """GET `url`, counting the body without keeping it, while sampling process `pid`'s RSS every `every` s."""
+    import psutil
+
+    process = psutil.Process(pid)
+    before = peak = process.memory_info().rss
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, process.memory_info().rss)
+            time.sleep(every)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    started, received, head, tail = time.perf_counter(), 0, b"", b""
+    try:
+        with httpx.Client(timeout=120) as client, client.stream("GET", url, headers=headers) as response:
+            for raw in response.iter_raw():
+                received += len(raw)
+                head += raw[: 8 * 1024 - len(head)]
+                tail = (tail + raw)[-200:]
+    finally:
+        done.set()
+        sampler.join()
+    peak = max(peak, process.memory_info().rss)
+    return Download(response.status_code, received, head, tail, time.perf_counter() - started, before, peak)
 
 
 # -- when not to stream ---------------------------------------------------------------------------------
