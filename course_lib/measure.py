@@ -24,6 +24,7 @@ import threading
 import time
 import tracemalloc
 import urllib.parse
+from pathlib import Path
 from typing import Iterator
 
 import httpx
@@ -48,8 +49,7 @@ def is_open(path) -> bool:
     target = os.path.realpath(path)
     return any(os.path.realpath(f.path) == target for f in psutil.Process().open_files())
 
-__all__ = ["KiB", "MiB", "Peak", "Pinger", "collector_paused", "download_size", "is_open", "ms", "rss", "rss_peak",
-           "size", "traced_peak"]
+__all__ = ["ContainerMemory", "KiB", "MiB", "Peak", "Pinger", "collector_paused", "container_memory", "download_size", "is_open", "ms", "rss", "rss_peak", "size", "traced_peak"]
 
 
 @dataclasses.dataclass
@@ -186,3 +186,50 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+@dataclasses.dataclass(frozen=True)
+class ContainerMemory:
+    """What the memory cgroup of this process counts (a container's limit, `docker stats`, Kubernetes): `usage` in all,
+    `anon` (processes' own memory: heap, stacks) and `file` (the page cache of files they read or wrote), in bytes."""
+
+    usage: int
+    anon: int
+    file: int
+    cgroup: str  # "v1" or "v2"
+
+
+def _cgroup_dir(version_line: str) -> Path | None:
+    """This process's cgroup folder, from a /proc/self/cgroup line ("0::/path" or "4:memory:/path")."""
+    path = version_line.rstrip("\n").split(":", 2)[2].lstrip("/")
+    root = Path("/sys/fs/cgroup") if version_line.startswith("0::") else Path("/sys/fs/cgroup/memory")
+    for folder in (root / path, root):  # inside a container the cgroup's own folder is often mounted as the root
+        if (folder / ("memory.current" if root.name == "cgroup" else "memory.usage_in_bytes")).exists():
+            return folder
+    return None
+
+
+def container_memory() -> ContainerMemory | None:
+    """This process's memory cgroup, read from /sys/fs/cgroup (v2 or v1); None where there is none to read (macOS,
+    Windows, a sandbox that hides it)."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        v1 = ":memory:" in line
+        if not (v1 or line.startswith("0::")):
+            continue
+        folder = _cgroup_dir(line)
+        if folder is None:
+            continue
+        try:
+            stat = dict(row.split() for row in (folder / "memory.stat").read_text().splitlines() if " " in row)
+            if v1:
+                usage = int((folder / "memory.usage_in_bytes").read_text())
+                return ContainerMemory(usage, int(stat["rss"]), int(stat["cache"]), "v1")
+            usage = int((folder / "memory.current").read_text())
+            return ContainerMemory(usage, int(stat["anon"]), int(stat["file"]), "v2")
+        except (OSError, KeyError, ValueError):
+            continue
+    return None
