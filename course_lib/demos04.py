@@ -31,14 +31,14 @@ from typing import Any, Callable, Iterator, NamedTuple
 import httpx
 
 from ._answers import display_path
-from .measure import KiB, MiB, collector_paused  # the collector held still, for the sync-generator demo
+from .measure import KiB, MiB, Pinger, collector_paused  # the collector held still, for the sync-generator demo
 from .nginx import reverse_proxy
 
 __all__ = [
     "CURL", "Arrivals", "Attacked", "Crowd", "Download", "ProxiedRun", "RawResponse", "Tally", "Timing", "arrivals",
-    "attack", "collector_paused", "crowd", "download_watched", "hang_up", "keep_alive_timings", "ping_timeline",
-    "raw_request", "read_slowly", "read_with_curl", "read_with_httpx", "seconds_to_get", "send_warnings_counted",
-    "show_source", "through_nginx", "tick_times",
+    "attack", "collector_paused", "crowd", "crunch", "download_watched", "hang_up", "keep_alive_timings",
+    "ping_timeline", "pings_during", "raw_request", "read_slowly", "read_with_curl", "read_with_httpx",
+    "seconds_to_get", "send_warnings_counted", "show_source", "through_nginx", "tick_times"
 ]  # fmt: skip
 
 #: curl's path, or None where curl is not installed (the cells that use it then say so and skip it).
@@ -117,6 +117,26 @@ def seconds_to_get(url: str, path: str) -> float:
 
 
 # -- the event loop and the thread pool -----------------------------------------------------------------
+
+
+def crunch(n: int = 3_000_000) -> int:
+    """Pure-Python CPU work (about 0.1 s on a laptop): holds the GIL the whole time.  It lives in a module because a
+    process pool runs functions it can import by name in the worker process; a function defined in a notebook cell
+    has no such name."""
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+
+def pings_during(url: str, path: str) -> tuple[float, list[float]]:
+    """GET `path` (read to its end) while a Pinger times GET /ping one after another: (seconds, ping latencies)."""
+    with Pinger(url) as pinger:
+        time.sleep(0.05)
+        started = time.perf_counter()
+        raw_request(url, path, timeout=120)
+        took = time.perf_counter() - started
+    return took, pinger.latencies
 
 
 def ping_timeline(url: str, path: str, every: float = 0.02,
