@@ -35,9 +35,9 @@ from .measure import KiB, MiB, Pinger, collector_paused  # the collector held st
 from .nginx import reverse_proxy
 
 __all__ = [
-    "CURL", "Arrivals", "Attacked", "Crowd", "Download", "ProxiedRun", "RawResponse", "Tally", "Timing", "arrivals",
+    "CURL", "Arrivals", "Attacked", "BehindNginx", "Crowd", "Download", "ProxiedRun", "RawResponse", "Tally", "Timing", "arrivals",
     "attack", "collector_paused", "crowd", "crunch", "download_watched", "hang_up", "keep_alive_timings",
-    "ping_timeline", "pings_during", "raw_request", "read_slowly", "read_with_curl", "read_with_httpx",
+    "ping_timeline", "pings_during", "stacks_behind_nginx", "raw_request", "read_slowly", "read_with_curl", "read_with_httpx",
     "seconds_to_get", "send_warnings_counted", "show_source", "through_nginx", "tick_times"
 ]  # fmt: skip
 
@@ -311,6 +311,34 @@ def through_nginx(upstream: str, requests: list[tuple[str, str]], direct_path: s
         shown = re.compile(r"proxy_(pass|http_version|buffering)")
         location = "\n".join(line for line in http11.config.splitlines() if shown.search(line))
     return ProxiedRun(results, direct, location, http10.processes() + http11.processes())
+
+
+class BehindNginx(NamedTuple):
+    """One row of stacks_behind_nginx: what a client got through nginx from a stream that fails, and the first byte
+    of a stream of ticks."""
+
+    stack: str
+    proxy_http_version: str
+    framing: str  # the framing the client got from nginx
+    last_chunk: bool  # whether the body ended with the final empty chunk: a "complete" response
+    curl_exit: int | None  # None: curl is not installed
+    first_tick: float  # seconds to the first byte of the /ticks stream
+
+
+def stacks_behind_nginx(upstreams: dict[str, str], failing: str, ticks: str) -> list[BehindNginx]:
+    """For each uvicorn stack (label -> its URL) behind nginx with each proxy_http_version (buffering on, as by
+    default): GET `failing` (a stream whose generator raises) and `ticks` (a slow stream) through it."""
+    rows = []
+    for stack, upstream in upstreams.items():
+        for version in ("1.0", "1.1"):
+            with reverse_proxy(upstream, proxy_http_version=version) as proxy:
+                failed = raw_request(proxy.url, failing)
+                curl_exit = read_with_curl(proxy.url + failing)[1] if CURL else None
+                first = raw_request(proxy.url, ticks).first_byte
+            chunked = failed.headers.get("transfer-encoding") == "chunked"
+            rows.append(BehindNginx(stack, version, "chunked" if chunked else "other", failed.body.endswith(b"0\r\n\r\n"),
+                                    curl_exit, first))  # fmt: skip
+    return rows
 
 
 def tick_times(url: str, ticks: int = 3) -> tuple[bool, dict[int, float]]:
