@@ -51,6 +51,9 @@ def _add_grading(commands: Any) -> None:
         command.add_argument("--timeout", type=float, default=900.0, help="seconds one whole submission may take")
         command.add_argument("--no-sandbox", action="store_true",
                              help="grade without bubblewrap isolation: only for submissions you trust")  # fmt: skip
+        command.add_argument("--no-vetting", action="store_true",
+                             help="run exercise modules the grader refuses (code that could reach into the checks): "
+                                  "after reading a refused learner's code")  # fmt: skip
         command.add_argument("--course", default=None, help=argparse.SUPPRESS)
     merge = commands.add_parser("merge", help="gradebook.csv, feedback/ and a summary from results files")
     merge.add_argument("results", nargs="+", help="results files written by grade-one")
@@ -130,7 +133,8 @@ def _grade(args: argparse.Namespace) -> int:
         return 2
     points = json.loads(Path(args.points).read_text()) if args.points else {}
     course = Path(args.course) if args.course else ROOT
-    limits = Limits(submission_seconds=args.timeout, cell_seconds=args.cell_timeout, sandbox=not args.no_sandbox)
+    limits = Limits(submission_seconds=args.timeout, cell_seconds=args.cell_timeout, sandbox=not args.no_sandbox,
+                    vetting=not args.no_vetting)
     if args.command == "grade-one":
         result = grade_submission(folder, Path(args.out), args.learner, course, points, limits)
         why = f" ({result.reason})" if result.reason else ""

@@ -30,6 +30,7 @@ import psutil
 
 from . import _isolation
 from ._answers import ROOT
+from ._vetting import vet
 
 CHECK_CELL = re.compile(r"""^check\(\s*["'](\d+\.\d+)["']\s*\)\s*$""")
 ANSI = re.compile(r"(?:\x1b|#x1B)\[[0-9;]*m")  # junit XML writes ESC as "#x1B"
@@ -42,6 +43,7 @@ class Limits:
     submission_seconds: float = 900.0
     cell_seconds: float = 120.0
     sandbox: bool = True  # False only when the instructor trusts every submission (--no-sandbox)
+    vetting: bool = True  # False runs modules _vetting refuses (--no-vetting: after reading a refused learner's code)
 
 
 @dataclasses.dataclass
@@ -119,6 +121,20 @@ def locate_exercises(submission: Path) -> Path | None:
         if folder.is_dir() and any(MODULE_NAME.fullmatch(p.name) for p in folder.iterdir()):
             return folder
     return None
+
+
+def _refused(exercises: Path) -> str:
+    """Why the submission is not run at all (_vetting.py: code that could change its own verdicts), or ""."""
+    found = []
+    for module in sorted(exercises.iterdir()):
+        if MODULE_NAME.fullmatch(module.name) and module.is_file() and not module.is_symlink():
+            if module.stat().st_size <= MAX_MODULE_BYTES:
+                source = module.read_text(encoding="utf-8", errors="replace")
+                found += [f"{module.name} {finding}" for finding in vet(source)]
+    if not found:
+        return ""
+    shown = "; ".join(found[:3]) + (f"; and {len(found) - 3} more" if len(found) > 3 else "")
+    return f"refused before running: {shown} (code that could reach into the checks; see the README's threat model)"
 
 
 def _prepare(course: Path, exercises: Path, work: Path) -> None:
@@ -202,6 +218,12 @@ def grade_one(learner: str, submission: Path, course: Path, cells: dict, points:
     if exercises is None:
         result.reason = "no exercise modules (exercises/chNN_*.py) in the submission"
         result.feedback = {i: result.reason for i in ids}
+        return result
+    refused = _refused(exercises) if limits.vetting else ""
+    if refused:
+        result.reason = refused
+        result.feedback = {i: refused for i in ids}
+        result.seconds = time.monotonic() - started
         return result
     work = Path(tempfile.mkdtemp(prefix="course-grade-"))
     trusted = Path(tempfile.mkdtemp(prefix="course-verdict-"))  # never inside the sandbox

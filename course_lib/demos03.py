@@ -162,12 +162,22 @@ CHANGES: dict[str, Callable[[Path, bytes], None]] = {
 }
 
 
+def _common_prefix(a: bytes, b: bytes, block: int = 64 * 1024) -> int:
+    """How many leading bytes `a` and `b` share (compared a block at a time, then byte by byte)."""
+    n, end = 0, min(len(a), len(b))
+    while n + block <= end and a[n : n + block] == b[n : n + block]:
+        n += block
+    while n < end and a[n] == b[n]:
+        n += 1
+    return n
+
+
 def _what_arrived(body: bytes, old: bytes, new: bytes) -> str:
     if body == old:
         return "the old file, whole"
     if body == new:
         return "the new file, whole"
-    head = next((i for i, (a, b) in enumerate(zip(body, old)) if a != b), min(len(body), len(old)))
+    head = _common_prefix(body, old)
     if head == len(body):
         return f"the old file's first {len(body) // MiB} MiB only" if len(body) >= MiB else "a piece of the old file"
     if body[head:] == new[head : len(body)]:
@@ -187,7 +197,8 @@ def change_during_download(url: str, path: Path, change: Callable[[Path, bytes],
     with sock:
         sock.connect((parts.hostname, parts.port))
         sock.sendall(f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n".encode())
-        raw, changed, error = b"", False, ""
+        raw, changed, error = bytearray(), False, ""
+        body_at = -1  # where the body starts in `raw`, once the headers are in
         while True:
             try:
                 piece = sock.recv(64 * 1024)
@@ -197,10 +208,12 @@ def change_during_download(url: str, path: Path, change: Callable[[Path, bytes],
             if not piece:
                 break
             raw += piece
-            head, found, body = raw.partition(b"\r\n\r\n")
-            if found and not changed and len(body) >= after:
+            if body_at < 0 and (end := raw.find(b"\r\n\r\n")) >= 0:
+                body_at = end + 4
+            if body_at >= 0 and not changed and len(raw) - body_at >= after:
                 change(path, new)
                 changed = True
+    head, body = bytes(raw[: body_at - 4]), bytes(raw[body_at:])
     status_line, *header_lines = head.decode("latin-1").split("\r\n")
     headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in header_lines)}
     declared = int(headers.get("content-length", -1))

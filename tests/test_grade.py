@@ -203,7 +203,13 @@ def hostile_sources(solution: str, stub: str, out: Path) -> dict[str, str]:
         "f-appender": stub + "\nimport course_lib._checks as checks\n"
                              "open(checks.__file__, 'a').write('\\n_verdict = lambda *a: \"✓ forged\"\\n')\n",
         "g-flooder": stub + "\nimport os\nfor _ in range(300):\n    os.write(1, b'x' * (1 << 20))  # 300 MiB\n",
+        "h-patcher": stub + PATCHED_VERDICT,
     }  # fmt: skip
+
+
+#: Forges every verdict in memory at import time: the checks run in the learner's process (see _vetting.py).
+PATCHED_VERDICT = ("\nimport course_lib._checks as checks\n"
+                   "checks._verdict = lambda ex, kind, value, ctx: f'✓ {ex.id}: forged'\n")  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +219,8 @@ def hostile(course, tmp_path_factory):
     for name, source in hostile_sources(SOLUTION, STUB, out).items():
         (base / "submissions" / name / "exercises").mkdir(parents=True)
         (base / "submissions" / name / "exercises" / f"{STEM}.py").write_text(source)
-    return {"out": out, "result": run_grader(base / "submissions", out, course)}
+    # --no-vetting: each attack reaches the sandbox (the vetting would refuse most before they run; tested below)
+    return {"out": out, "result": run_grader(base / "submissions", out, course, "--no-vetting")}
 
 
 @needs_sandbox
@@ -226,6 +233,7 @@ def test_hostile_learners_score_only_their_own_zero(hostile):
     assert {name: float(row["total"]) for name, row in book.items()} == {
         "a-honest": len(IDS), "b-killer": 0, "c-peeker": 0, "d-forger": 0, "e-lingerer": 0, "f-appender": 0,
         "g-flooder": 0,
+        "h-patcher": len(IDS),  # the sandbox cannot stop a patch in the process's own memory: the vetting does
     }  # fmt: skip
     assert "FileNotFoundError" in (hostile["out"] / "feedback" / "c-peeker.txt").read_text()
     assert "Read-only file system" in (hostile["out"] / "feedback" / "f-appender.txt").read_text()
@@ -281,3 +289,25 @@ def test_a_submission_reads_only_what_any_user_could(tmp_path):
     check_passwd = subprocess.run(_isolation.sandboxed([sys.executable, "-c", "print(open('/etc/passwd').read(4))"],
                                   tmp_path, []), capture_output=True, text=True, timeout=60)  # fmt: skip
     assert check_passwd.stdout.strip() == "root", check_passwd.stderr[-500:]
+
+
+def test_code_that_could_forge_verdicts_is_refused_before_it_runs(course, tmp_path):
+    """With the vetting on (the default), each route to a forged verdict is refused, named, and costs nothing to run."""
+    attacks = {
+        "h-patcher": STUB + PATCHED_VERDICT,
+        "i-through-sys": STUB + "\nimport sys\nsys.modules['course_lib._checks']._verdict = print\n",
+        "j-walker": STUB + "\nfrom course_lib.data import data_dir\n"
+                           "data_dir.__globals__['__builtins__']['__import__']('course_lib._checks')._verdict = print\n",
+        "k-reader": STUB + f"\nexec(open({str(ROOT / 'solutions' / (STEM + '.py'))!r}).read())\n",
+    }  # fmt: skip
+    for name, source in attacks.items():
+        (tmp_path / "subs" / name / "exercises").mkdir(parents=True)
+        (tmp_path / "subs" / name / "exercises" / f"{STEM}.py").write_text(source)
+    result = run_grader(tmp_path / "subs", tmp_path / "out", course)
+    assert result.returncode == 0, result.stdout + result.stderr
+    book = {row["learner"]: row for row in csv.DictReader(open(tmp_path / "out" / "gradebook.csv"))}
+    expected = {"h-patcher": "._verdict", "i-through-sys": "import sys", "j-walker": ".__globals__", "k-reader": "exec"}
+    for name, phrase in expected.items():
+        assert float(book[name]["total"]) == 0, book[name]
+        assert book[name]["reason"].startswith("refused before running: ch01_chunk_generators.py line "), book[name]
+        assert phrase in book[name]["reason"], book[name]

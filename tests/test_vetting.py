@@ -1,0 +1,81 @@
+"""The grader's vetting (course_lib/_vetting.py): every known road to a forged verdict is refused and named; no real
+answer is (the reference answers, the committed stubs and every wrong or right answer in tests/answers/)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from course_lib._vetting import vet
+
+ANSWERS = sorted([*(ROOT / "solutions").glob("*.py"), *(ROOT / "exercises").glob("*.py"),
+                  *(ROOT / "tests" / "answers").rglob("*.py")])  # fmt: skip
+
+
+@pytest.mark.parametrize("path", ANSWERS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_real_answers_are_not_refused(path: Path):
+    assert [str(f) for f in vet(path.read_text())] == []
+
+
+ROADS = {  # source -> a phrase of what the vetting says
+    "import course_lib._checks as c\nc._verdict = print\n": "import course_lib._checks",
+    "from course_lib._checks import check\n": "from course_lib._checks import",
+    "from course_lib import checks\n": "from course_lib import",
+    "import course_lib.support.ch02\n": "import course_lib.support.ch02",
+    "import sys\nsys.modules['course_lib._checks']._verdict = print\n": "import sys",
+    "import gc\n": "import gc",
+    "import ctypes\n": "import ctypes",
+    "import inspect\n": "import inspect",
+    "import pickle\n": "import pickle",
+    "import subprocess\n": "import subprocess",
+    "from importlib import import_module\n": "from importlib import",
+    "import httpx\nhttpx.Client = object\n": "changes httpx.Client",
+    "from fastapi import FastAPI\nFastAPI.get = None\n": "changes FastAPI.get",
+    "import json\ndel json.dumps\n": "changes json.dumps",
+    "import httpx\nsetattr(httpx, 'Client', object)\n": "setattr",
+    "import httpx\nvars(httpx)['Client'] = object\n": "vars",
+    "import httpx\ngetattr(httpx, 'Cl' + 'ient')\n": "getattr other than",
+    "import functools\nfunctools.partial(getattr)\n": "getattr other than",
+    "def f():\n    pass\nf.__globals__['x'] = 1\n": ".__globals__",
+    "x = object()\nx.__class__.__subclasses__()\n": ".__subclasses__",
+    "e = None\ne.__traceback__\n": ".__traceback__",
+    "import asyncio\nasyncio.current_task().get_stack()[0].f_globals\n": ".f_globals",
+    "from operator import attrgetter\n": "from operator import attrgetter",
+    "import string\nstring.Formatter().get_field('0', [1], {})\n": ".Formatter",
+    "import os\nos.system('true')\n": ".system",
+    "exec('1')\n": "exec",
+    "eval('1')\n": "eval",
+    "__import__('sys')\n": "__import__",
+    "from . import x\n": "a relative import",
+    "from json import *\n": "from json import *",
+}
+
+
+@pytest.mark.parametrize("source", ROADS, ids=lambda s: s.splitlines()[-1][:40])
+def test_each_road_to_a_forged_verdict_is_refused_and_named(source: str):
+    found = [str(f) for f in vet(source)]
+    assert any(ROADS[source] in f for f in found), found
+
+
+def test_what_answers_do_is_let_through():
+    fine = """
+import asyncio, os, json
+from pathlib import Path
+from course_lib.support.ch02 import Order
+from course_lib.data import data_dir
+
+class Rows:
+    def __init__(self):
+        self.count = 0
+
+def name_of(exc):
+    return type(exc).__name__ + getattr(exc, "reason", "")
+
+async def first(agen):
+    return await agen.__anext__()
+
+cursor = globals().setdefault("cursor", None)
+"""
+    assert vet(fine) == []
