@@ -29,6 +29,7 @@ from ._answers import AnswerFileMissing, answers_dir, display_path, learner_fram
 from ._notebook import show_passed
 from ._server import LiveServer, ServerStopped, _raise_in_thread
 from ._source import function_source
+from ._vetting import vet
 from .checks._case import CASES, Failure
 from .registry import Exercise
 
@@ -208,9 +209,25 @@ def _stop_learner_threads(before: set[threading.Thread]) -> None:
         thread.join(0.5)
 
 
+def _refuse_what_the_grader_refuses(ex: Exercise) -> None:
+    """The grader does not run a module that could reach into the checks (_vetting.py); say so here first."""
+    path = answers_dir() / (ex.module + ".py")
+    found = vet(path.read_text(encoding="utf-8", errors="replace")) if path.is_file() else []
+    if found:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise CheckFailed(
+            f"✗ {_header(ex)}: the grader would refuse {display_path(path)} before running it: {found[0]}{more}.\n"
+            f"  expected: an answer that neither reaches into the course's code nor changes what it imports\n"
+            f"  next: remove that; no answer needs it (the README's \"What the grader guarantees\" says why)",
+            ex.id,
+            "refused",
+        )
+
+
 def _get_answer(ex: Exercise, name: str = "") -> Any:
     """The function `name` (by default the exercise's first) from the learner's module, or CheckFailed."""
     name = name or ex.function
+    _refuse_what_the_grader_refuses(ex)
     try:
         module = load_module(ex.module)
     except AnswerFileMissing:

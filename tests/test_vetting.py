@@ -79,3 +79,20 @@ async def first(agen):
 cursor = globals().setdefault("cursor", None)
 """
     assert vet(fine) == []
+
+
+def test_check_says_first_what_the_grader_would_refuse(tmp_path):
+    """A learner learns it from check(), not from a zero in the gradebook: the module is not even imported."""
+    import shutil
+    import subprocess
+    import sys
+
+    for module in (ROOT / "solutions").glob("*.py"):
+        shutil.copyfile(module, tmp_path / module.name)
+    target = tmp_path / "ch01_chunk_generators.py"
+    target.write_text(target.read_text() + "\nimport sys\nprint('imported', file=sys.stderr)\n")
+    result = subprocess.run([sys.executable, "-m", "course_lib", "--answers", str(tmp_path), "check", "1.1"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "the grader would refuse" in result.stdout and "import sys" in result.stdout, result.stdout
+    assert "imported" not in result.stderr
