@@ -211,6 +211,8 @@ def _stop_learner_threads(before: set[threading.Thread]) -> None:
 
 def _refuse_what_the_grader_refuses(ex: Exercise) -> None:
     """The grader does not run a module that could reach into the checks (_vetting.py); say so here first."""
+    if os.environ.get("COURSE_VETTING") == "off":  # the grader's --no-vetting: an instructor has read the code
+        return
     path = answers_dir() / (ex.module + ".py")
     found = vet(path.read_text(encoding="utf-8", errors="replace")) if path.is_file() else []
     if found:

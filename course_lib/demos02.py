@@ -218,13 +218,13 @@ def granian_serving(path: Path, timeout: float = 20.0) -> Iterator[Served]:
 
 
 def concurrent_peaks(url: str, counts: Iterable[int]) -> dict[int, int]:
-    """For each n in `counts`: n clients download `url` at once (plain sockets); the peak of Python's allocations
-    in this process (where serve() runs) above the start, in bytes."""
+    """For each n in `counts`: n clients download `url` (with "{n}" in it replaced by n) at once, over plain sockets;
+    the peak of Python's allocations in this process (where serve() runs) above the start, in bytes."""
     from concurrent.futures import ThreadPoolExecutor
 
     peaks = {}
     for n in counts:
         with traced_peak() as python, ThreadPoolExecutor(n) as pool:
-            list(pool.map(download_size, [url] * n))
+            list(pool.map(download_size, [url.replace("{n}", str(n))] * n))
         peaks[n] = python.peak
     return peaks

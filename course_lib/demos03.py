@@ -181,8 +181,8 @@ def _what_arrived(body: bytes, old: bytes, new: bytes) -> str:
     if head == len(body):
         return f"the old file's first {len(body) // MiB} MiB only" if len(body) >= MiB else "a piece of the old file"
     if body[head:] == new[head : len(body)]:
-        return f"old bytes up to {head / MiB:.1f} MiB, then new ones"
-    return "bytes of neither file"
+        return f"mixed: old bytes up to {head / MiB:.1f} MiB, then new ones"
+    return f"mixed: old bytes up to {head / MiB:.1f} MiB, then old and new ones"
 
 
 def change_during_download(url: str, path: Path, change: Callable[[Path, bytes], None], new: bytes,

@@ -49,7 +49,7 @@ def is_open(path) -> bool:
     target = os.path.realpath(path)
     return any(os.path.realpath(f.path) == target for f in psutil.Process().open_files())
 
-__all__ = ["ContainerMemory", "KiB", "MiB", "Peak", "Pinger", "collector_paused", "container_memory", "download_size", "is_open", "ms", "rss", "rss_peak", "size", "traced_peak"]
+__all__ = ["ContainerMemory", "WriteCost", "KiB", "MiB", "Peak", "Pinger", "collector_paused", "container_memory", "cost_of_writing", "download_size", "is_open", "ms", "rss", "rss_peak", "size", "traced_peak"]
 
 
 @dataclasses.dataclass
@@ -233,3 +233,36 @@ def container_memory() -> ContainerMemory | None:
         except (OSError, KeyError, ValueError):
             continue
     return None
+
+
+@dataclasses.dataclass(frozen=True)
+class WriteCost:
+    """What writing a file did to this process's RSS and to its memory cgroup (None: no cgroup to read), in bytes."""
+
+    rss: int
+    cgroup_file: int | None
+    cgroup_usage: int | None
+    cgroup: str | None
+
+
+def cost_of_writing(path: Path, size_mib: int, attempts: int = 3) -> WriteCost:
+    """Write `size_mib` MiB of random bytes to `path`, read RSS and the cgroup before and after, delete the file.
+
+    Everything else in the cgroup (another kernel on a shared hub, a browser on a laptop) moves its numbers too, so
+    this tries up to `attempts` times and keeps the attempt whose page cache grew the most."""
+    me, best = psutil.Process(), None
+    for _ in range(attempts):
+        rss_before, cgroup_before = me.memory_info().rss, container_memory()
+        with open(path, "wb") as f:
+            for _ in range(size_mib):
+                f.write(os.urandom(MiB))
+        rss_after, cgroup_after = me.memory_info().rss, container_memory()
+        path.unlink()
+        if cgroup_before is None or cgroup_after is None:
+            return WriteCost(rss_after - rss_before, None, None, None)
+        cost = WriteCost(rss_after - rss_before, cgroup_after.file - cgroup_before.file,
+                         cgroup_after.usage - cgroup_before.usage, cgroup_after.cgroup)  # fmt: skip
+        best = cost if best is None or cost.cgroup_file > best.cgroup_file else best
+        if best.cgroup_file >= 0.9 * size_mib * MiB:
+            break
+    return best
