@@ -39,7 +39,6 @@ class BrowserRoute:
 
     template: str  # with {port}
     how: str
-    through_jupyter_proxy: bool = False
     proxy_missing: bool = False  # the route needs jupyter-server-proxy, and this Python cannot import it
 
     def url(self, port: int) -> str:
@@ -72,7 +71,6 @@ def _proxy_route(origin: str, base_url: str, how: str) -> BrowserRoute:
     return BrowserRoute(
         template=origin.rstrip("/") + path if origin else path,
         how=how,
-        through_jupyter_proxy=True,
         proxy_missing=importlib.util.find_spec("jupyter_server_proxy") is None,
     )
 

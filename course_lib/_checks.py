@@ -14,6 +14,7 @@ and turns every way that can end into one message:
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import shutil
@@ -209,12 +210,23 @@ def _stop_learner_threads(before: set[threading.Thread]) -> None:
         thread.join(0.5)
 
 
+def _stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+@functools.lru_cache(maxsize=32)
+def _vetted(path: Path, mtime_ns: int, size: int) -> list:
+    """vet() of the file as it is (read and parsed again only after an edit, not at every check)."""
+    return vet(path.read_text(encoding="utf-8", errors="replace"))
+
+
 def _refuse_what_the_grader_refuses(ex: Exercise) -> None:
     """The grader does not run a module that could reach into the checks (_vetting.py); say so here first."""
     if os.environ.get("COURSE_VETTING") == "off":  # the grader's --no-vetting: an instructor has read the code
         return
     path = answers_dir() / (ex.module + ".py")
-    found = vet(path.read_text(encoding="utf-8", errors="replace")) if path.is_file() else []
+    found = _vetted(path, *_stamp(path)) if path.is_file() else []
     if found:
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         raise CheckFailed(

@@ -123,14 +123,20 @@ def locate_exercises(submission: Path) -> Path | None:
     return None
 
 
+def _exercise_modules(exercises: Path) -> list[Path]:
+    """The files of a submission that are graded: plain exercise modules (no links out of the folder, nothing that
+    would shadow course_lib), each at most MAX_MODULE_BYTES."""
+    return [module for module in sorted(exercises.iterdir())
+            if MODULE_NAME.fullmatch(module.name) and module.is_file() and not module.is_symlink()
+            and module.stat().st_size <= MAX_MODULE_BYTES]  # fmt: skip
+
+
 def _refused(exercises: Path) -> str:
     """Why the submission is not run at all (_vetting.py: code that could change its own verdicts), or ""."""
     found = []
-    for module in sorted(exercises.iterdir()):
-        if MODULE_NAME.fullmatch(module.name) and module.is_file() and not module.is_symlink():
-            if module.stat().st_size <= MAX_MODULE_BYTES:
-                source = module.read_text(encoding="utf-8", errors="replace")
-                found += [f"{module.name} {finding}" for finding in vet(source)]
+    for module in _exercise_modules(exercises):
+        source = module.read_text(encoding="utf-8", errors="replace")
+        found += [f"{module.name} {finding}" for finding in vet(source)]
     if not found:
         return ""
     shown = "; ".join(found[:3]) + (f"; and {len(found) - 3} more" if len(found) > 3 else "")
@@ -144,11 +150,8 @@ def _prepare(course: Path, exercises: Path, work: Path) -> None:
     shutil.copytree(course / "course_lib", work / "course_lib", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copyfile(course / "course.toml", work / "course.toml")  # the exercises, read by course_lib/registry.py
     (work / "exercises").mkdir()
-    for module in exercises.iterdir():
-        # Only plain exercise modules: no links out of the folder, nothing that would shadow course_lib.
-        if MODULE_NAME.fullmatch(module.name) and module.is_file() and not module.is_symlink():
-            if module.stat().st_size <= MAX_MODULE_BYTES:
-                shutil.copyfile(module, work / "exercises" / module.name)
+    for module in _exercise_modules(exercises):
+        shutil.copyfile(module, work / "exercises" / module.name)
     shutil.copyfile(course / "course_lib" / "_sandbox.py", work / "_course_sandbox.py")
     (work / "sitecustomize.py").write_text("import _course_sandbox  # noqa: F401 - the grader's fence\n")
     for name in ("home", "tmp", "runtime", "ipython", "cache", "mpl", ".course"):

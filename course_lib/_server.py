@@ -31,7 +31,7 @@ import uvicorn
 
 from ._browser import browser_route
 
-__all__ = ["LiveServer", "serve", "stop_all", "running_servers"]
+__all__ = ["LiveServer", "free_port", "serve", "stop_all", "running_servers"]
 
 HOST = "127.0.0.1"
 HTTP_STACKS = ("h11", "httptools")
@@ -40,6 +40,14 @@ START_TIMEOUT = 10.0
 GRACE = 0.25
 
 _servers: dict[str, LiveServer] = {}
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that was free a moment ago, for a server started as a process of its own (nginx, granian,
+    a Jupyter Server); a caller that loses it to another program in between says so or tries again."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
 _servers_lock = threading.Lock()
 
 

@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import psutil
 
-from ._server import LiveServer
+from ._server import LiveServer, free_port
 from .measure import KiB, MiB, Pinger, download_size, size, traced_peak
 
 __all__ = ["concurrent_peaks", "download_costs", "granian_serving", "print_download_table", "print_pings_table", "raw_get", "show_wire", "timed_download"]
@@ -178,9 +178,7 @@ def granian_serving(path: Path, timeout: float = 20.0) -> Iterator[Served]:
     granian = Path(sys.executable).with_name("granian")
     if not granian.exists():
         raise RuntimeError("granian is not installed in this environment: pip install -r requirements.txt")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     course = Path(__file__).resolve().parent.parent
     strace, summary = shutil.which("strace"), Path(tempfile.mkdtemp(prefix="course-strace-")) / "summary.txt"
     traced = [strace, "-f", "-c", "-o", str(summary)] if strace else []

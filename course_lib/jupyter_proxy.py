@@ -25,7 +25,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,8 @@ from pathlib import Path
 
 import httpx
 import psutil
+
+from ._server import free_port
 
 __all__ = ["JupyterServer", "JupyterServerError", "jupyter_server", "proxy_version", "stop_jupyter_server"]
 
@@ -73,11 +74,6 @@ def proxy_version() -> str | None:
     except importlib.metadata.PackageNotFoundError:
         return None
 
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 class JupyterServer:
@@ -186,7 +182,7 @@ def jupyter_server() -> JupyterServer:
             raise JupyterServerError("jupyter-server-proxy is not installed in this Python: pip install jupyter-server-proxy")
         for attempt in range(3):
             folder = Path(tempfile.mkdtemp(prefix="course-jupyter-"))
-            server = JupyterServer(folder, _free_port())
+            server = JupyterServer(folder, free_port())
             try:
                 server.wait_until_ready()
             except JupyterServerError:

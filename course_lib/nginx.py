@@ -24,6 +24,8 @@ from typing import Iterator
 
 import psutil
 
+from ._server import free_port
+
 __all__ = ["Nginx", "NginxError", "nginx_path", "reverse_proxy"]
 
 HOST = "127.0.0.1"
@@ -72,11 +74,6 @@ def nginx_path() -> str | None:
         return found
     return next((path for path in _CANDIDATES if os.access(path, os.X_OK)), None)
 
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 class Nginx:
@@ -186,7 +183,7 @@ def reverse_proxy(
     proxy = None
     try:
         for attempt in range(5):
-            port = _free_port()
+            port = free_port()
             config = _CONFIG.format(
                 master_process="on" if master_process else "off",
                 prefix=prefix,
