@@ -2,10 +2,11 @@
 
 Each submission (one folder per learner: a copy of the course, or just the learner's exercises/) is graded
 in a temporary folder of its own that holds the instructor's notebooks and course_lib and only the learner's
-exercise modules.  There `pytest --nbval-lax` runs the notebooks, fenced by course_lib/_sandbox.py and by
-time and memory limits, so a broken or hostile submission costs only its own grade.  The verdict for an
-exercise is the instructor's check cell in the instructor's notebook: a learner's edited checks, notebook
-cells or course_lib are never run.
+exercise modules.  `pytest --nbval-lax` runs the notebooks there, each in a kernel that is sandboxed
+(_isolation.py), fenced (_sandbox.py) and limited in time and memory, so a broken or hostile submission costs only
+its own grade.  pytest itself runs outside the sandbox and writes its report to a folder no kernel can see.  The
+verdict for an exercise is the instructor's check cell in the instructor's notebook: a learner's edited checks,
+notebook cells or course_lib are never run.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ CHECK_CELL = re.compile(r"""^check\(\s*["'](\d+\.\d+)["']\s*\)\s*$""")
 ANSI = re.compile(r"(?:\x1b|#x1B)\[[0-9;]*m")  # junit XML writes ESC as "#x1B"
 MODULE_NAME = re.compile(r"ch\d\d_[a-z0-9_]+\.py")
 MAX_MODULE_BYTES = 1 << 20
+MAX_FEEDBACK_BYTES = 1 << 20  # of the check messages a submission's kernel leaves for the feedback
+KERNEL = "course-graded-submission"  # the kernel spec the grader writes for each submission's notebooks
 
 
 @dataclasses.dataclass
@@ -106,6 +109,19 @@ def notebook_check_cells(notebook: Path) -> dict[int, str]:
     return found
 
 
+def keep_only_checks(notebook: Path) -> None:
+    """Mark every code cell of the grader's copy of `notebook` for nbval to skip, except the first (the imports)
+    and the check cells.  Numbering stays, so check_cells() still names them.  The demonstrations score nothing,
+    and cost most of a notebook's time (a demonstration that calls a learner's endless loop waits out its limit)."""
+    data = json.loads(notebook.read_text(encoding="utf-8"))
+    code = [c for c in data["cells"] if c["cell_type"] == "code"]
+    for cell in code[1:]:
+        if not CHECK_CELL.match("".join(cell["source"]).strip()):
+            tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+            tags.append("nbval-skip")
+    notebook.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def check_cells(course: Path) -> dict[tuple[str, int], str]:
     """{(notebook file name, nbval cell number): exercise id} for every check cell of the course."""
     return {
@@ -147,6 +163,8 @@ def _prepare(course: Path, exercises: Path, work: Path) -> None:
     # symlinks=True: notebooks/course_lib stays the link to ../course_lib, so the kernel imports the copy below
     skip = shutil.ignore_patterns(".ipynb_checkpoints")
     shutil.copytree(course / "notebooks", work / "notebooks", symlinks=True, ignore=skip)
+    for notebook in (work / "notebooks").glob("*.ipynb"):
+        keep_only_checks(notebook)
     shutil.copytree(course / "course_lib", work / "course_lib", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copyfile(course / "course.toml", work / "course.toml")  # the exercises, read by course_lib/registry.py
     (work / "exercises").mkdir()
@@ -158,10 +176,29 @@ def _prepare(course: Path, exercises: Path, work: Path) -> None:
         (work / name).mkdir()
 
 
-def _environment(work: Path, vetting: bool = True) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT")}
+def _host_environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT")}
+
+
+def _trusted_environment(trusted: Path) -> dict[str, str]:
+    """pytest's: Jupyter finds the submission's kernel spec and writes connection files in `trusted` only."""
     return {
-        **keep,
+        **_host_environment(),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "HOME": str(trusted),
+        "JUPYTER_PATH": str(trusted / "jupyter"),
+        "JUPYTER_CONFIG_DIR": str(trusted / "jupyter-config"),
+        "JUPYTER_DATA_DIR": str(trusted / "jupyter-data"),
+        "JUPYTER_RUNTIME_DIR": str(trusted / "runtime"),
+        "TMPDIR": str(trusted / "runtime"),  # where jupyter_client writes connection files; kernels may read it
+        "JUPYTER_PLATFORM_DIRS": "1",
+    }
+
+
+def _kernel_environment(work: Path, vetting: bool = True) -> dict[str, str]:
+    """The notebook kernels': everything they write goes to the submission's folder, and the fence is on."""
+    return {
+        **_host_environment(),
         **({} if vetting else {"COURSE_VETTING": "off"}),  # check() refuses what the grader refuses, unless told
         "PYTHONPATH": str(work),
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -174,10 +211,22 @@ def _environment(work: Path, vetting: bool = True) -> dict[str, str]:
         "TMPDIR": str(work / "tmp"),
         "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
         "IPYTHONDIR": str(work / "ipython"),
+        "JUPYTER_PATH": str(work / "home"),
+        "JUPYTER_CONFIG_DIR": str(work / "home"),
+        "JUPYTER_DATA_DIR": str(work / "home"),
         "XDG_CACHE_HOME": str(work / "cache"),
         "MPLCONFIGDIR": str(work / "mpl"),
         "MPLBACKEND": "agg",
     }
+
+
+def _write_kernel_spec(trusted: Path, argv: list[str], env: dict[str, str]) -> None:
+    """The kernel nbval starts for each notebook.  Interrupts go as messages: a signal to bwrap would not reach it."""
+    folder = trusted / "jupyter" / "kernels" / KERNEL
+    folder.mkdir(parents=True)
+    spec = {"argv": argv, "env": env, "display_name": "a graded submission", "language": "python",
+            "interrupt_mode": "message"}  # fmt: skip
+    (folder / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
 
 
 def _output_tail(path: Path, limit: int = 4000) -> str:
@@ -234,19 +283,27 @@ def grade_one(learner: str, submission: Path, course: Path, cells: dict, points:
     cgroup = None
     try:
         _prepare(course, exercises, work)
+        (trusted / "runtime").mkdir()
+        kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        # -P: nothing of the submission's folder on pytest's import path; pytest is the grader's, not the learner's
         command = [
-            sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider",
-            f"--nbval-cell-timeout={limits.cell_seconds:g}", "-q", "-c", os.devnull, "--rootdir", str(work),
-            f"--junitxml={work / 'report.xml'}", "notebooks",
+            sys.executable, "-P", "-m", "pytest", "--nbval-lax", f"--nbval-kernel-name={KERNEL}", "--noconftest",
+            "-p", "no:cacheprovider", f"--nbval-cell-timeout={limits.cell_seconds:g}", "-q", "-c", os.devnull,
+            "--rootdir", str(work), f"--junitxml={trusted / 'report.xml'}", str(work / "notebooks"),
         ]  # fmt: skip
         if limits.sandbox:
             read_only = [work / name for name in ("notebooks", "course_lib", "course.toml", "exercises",
                                                   "_course_sandbox.py", "sitecustomize.py")]  # fmt: skip
-            command = _isolation.sandboxed(command, work, read_only)
+            # JPY_PARENT_PID names pytest, whom a kernel cannot see from its PID namespace: without it the kernel
+            # does not take that for its parent's death, and bwrap's --die-with-parent ends it with pytest instead.
+            kernel = _isolation.sandboxed(kernel, work, read_only, readable=(trusted / "runtime",),
+                                          share_network=True, unset=("JPY_PARENT_PID",))
+            command = _isolation.loopback_only(command)
             cgroup = _isolation.SubmissionCgroup()
+        _write_kernel_spec(trusted, kernel, _kernel_environment(work, limits.vetting))
         with open(trusted / "output.log", "wb") as output:
             process = subprocess.Popen(
-                command, cwd=work, env=_environment(work, limits.vetting), stdin=subprocess.DEVNULL, stdout=output,
+                command, cwd=trusted, env=_trusted_environment(trusted), stdin=subprocess.DEVNULL, stdout=output,
                 stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=lambda: _isolation.limit_child(cgroup),
             )  # fmt: skip
             try:
@@ -265,7 +322,8 @@ def grade_one(learner: str, submission: Path, course: Path, cells: dict, points:
             result.reason = f"the test run did not finish normally (exit code {process.returncode}): its report " \
                             f"is not trusted; " + _output_tail(trusted / "output.log", 200)  # fmt: skip
         if not result.reason:
-            _read_verdicts(result, work, trusted / "output.log", cells, points)
+            _read_verdicts(result, trusted / "report.xml", work / "results.jsonl", trusted / "output.log", cells,
+                           points)
     except Exception as exc:  # noqa: BLE001 - one submission's trouble is that submission's zero, never the run's
         result.points = {i: 0.0 for i in ids}
         result.reason = f"grading failed: {type(exc).__name__}: {exc}"[:300]
@@ -281,9 +339,9 @@ def grade_one(learner: str, submission: Path, course: Path, cells: dict, points:
     return result
 
 
-def _read_verdicts(result: Result, work: Path, output: Path, cells: dict, points: dict) -> None:
-    """Points from nbval's junit report; a missing or unreadable report is a zero with the reason."""
-    report = work / "report.xml"
+def _read_verdicts(result: Result, report: Path, messages: Path, output: Path, cells: dict, points: dict) -> None:
+    """Points from the junit report pytest wrote outside the sandbox; a missing or unreadable report is a zero with
+    the reason.  The check messages the kernel left (`messages`) only word the feedback."""
     if not report.exists():
         result.reason = result.reason or "the notebooks did not run: " + _output_tail(output, 300)
         return
@@ -292,7 +350,7 @@ def _read_verdicts(result: Result, work: Path, output: Path, cells: dict, points
     except ET.ParseError as exc:
         result.reason = result.reason or f"the test report could not be read ({exc})"
         return
-    verdicts = _read_results(work / "results.jsonl")
+    verdicts = _read_results(messages)
     reported = {(case.get("classname", "").removeprefix("notebooks."), case.get("name", "")) for case in
                 root.iter("testcase")}  # fmt: skip
     missing = sorted(i for (notebook, number), i in cells.items() if (notebook, f"Cell {number}") not in reported)
@@ -309,18 +367,21 @@ def _read_verdicts(result: Result, work: Path, output: Path, cells: dict, points
         exercise_id = cells[key]
         failed = case.find("failure") is not None or case.find("error") is not None
         skipped = case.find("skipped") is not None
+        said = verdicts.get(exercise_id, "")  # written by the learner's kernel: it may say what it likes
         if not failed and not skipped:
             result.points[exercise_id] = float(points.get(exercise_id, 1))
-            result.feedback[exercise_id] = verdicts.get(exercise_id, f"✓ {exercise_id} passed")
+            result.feedback[exercise_id] = said if said.startswith(f"✓ {exercise_id} ") else f"✓ {exercise_id} passed"
         else:
-            result.feedback[exercise_id] = verdicts.get(exercise_id) or _failure_text(case) or "failed"
+            said = "" if said.startswith("✓") else said
+            result.feedback[exercise_id] = said or _failure_text(case) or "failed"
 
 
 def _read_results(path: Path) -> dict[str, str]:
     """Last verdict message per exercise, as check() wrote it (feedback equals what the learner saw)."""
     found: dict[str, str] = {}
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        with open(path, "rb") as f:
+            lines = f.read(MAX_FEEDBACK_BYTES).decode(errors="replace").splitlines()
     except OSError:
         return found
     for line in lines:

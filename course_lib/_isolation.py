@@ -1,15 +1,19 @@
 """One graded submission in a sandbox of its own: bubblewrap's namespaces, and a cgroup for the whole of it.
 
-bubblewrap (`bwrap`, what Flatpak uses; Debian package `bubblewrap`) starts the submission's pytest in new
-mount, PID, network, IPC, UTS and user namespaces:
+bubblewrap (`bwrap`, what Flatpak uses; Debian package `bubblewrap`) starts each notebook kernel of the submission
+(the only processes that run its code) in new mount, PID, IPC, UTS and user namespaces:
 
 - the file system holds only the system's programs and libraries, this Python, and the submission's folder;
   files under /etc that other users may not read are empty there, even when the grader runs as root;
   the course and notebooks in it are read-only, only its scratch folders are writable.  The instructor's
   course folder (with `solutions/`), other submissions, the grader's files and the gradebook are not there;
-- the network holds only its own loopback, so a server of the submission reaches nobody, and nobody it;
-- its processes see only each other: they cannot signal the grader or another learner's run, and every one
-  of them dies with the sandbox (`--die-with-parent`, and the PID namespace ends with its first process).
+- the network holds only loopback, shared with the submission's pytest and nobody else (`loopback_only`), so a
+  server of the submission reaches nobody, and nobody it;
+- its processes see only each other: they cannot signal pytest, the grader or another learner's run, and every
+  one of them dies with the sandbox (`--die-with-parent`, and the PID namespace ends with its first process).
+
+pytest (nbval) runs outside that sandbox, as the grader's own code, in `loopback_only`: it talks to the kernels
+and writes the test report where no kernel can see it.
 
 Where the kernel lets this process make cgroups (root, or a delegated cgroup), the whole submission also
 shares one memory limit and one process limit; otherwise each process has its own memory limit only.
@@ -78,10 +82,16 @@ def sandbox_problem() -> str | None:
     return None
 
 
-def sandboxed(command: list[str], work: Path, read_only: list[Path]) -> list[str]:
-    """`command` wrapped in bwrap: `work` writable, `read_only` (inside `work`) not, nothing else of ours."""
-    argv = [bwrap_path() or "bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--hostname", "submission", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]  # fmt: skip
+def sandboxed(command: list[str], work: Path, read_only: list[Path], readable: tuple[Path, ...] = (),
+              share_network: bool = False, unset: tuple[str, ...] = ()) -> list[str]:
+    """`command` wrapped in bwrap: `work` writable, `read_only` (inside `work`) and `readable` not, nothing else of
+    ours.  With `share_network` it keeps the caller's network namespace (run the caller in `loopback_only`);
+    otherwise it has a loopback of its own.  It starts in the caller's working folder if that is inside, without
+    the environment variables named in `unset`."""
+    argv = [bwrap_path() or "bwrap", "--unshare-all", *(["--share-net"] if share_network else []),
+            *(option for name in unset for option in ("--unsetenv", name)),
+            "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "submission",
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]  # fmt: skip
     for folder in SYSTEM_DIRS:
         if Path(folder).exists():
             argv += ["--ro-bind", folder, folder]
@@ -90,9 +100,15 @@ def sandboxed(command: list[str], work: Path, read_only: list[Path]) -> list[str
     for folder in sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(sys.prefix)}):
         argv += ["--ro-bind", str(folder), str(folder)]
     argv += ["--bind", str(work), str(work)]
-    for path in read_only:
+    for path in [*read_only, *readable]:
         argv += ["--ro-bind", str(path), str(path)]
-    return argv + ["--chdir", str(work), "--", *command]
+    return argv + ["--", *command]
+
+
+def loopback_only(command: list[str]) -> list[str]:
+    """`command` with everything of this host but its network: a network namespace that holds only loopback.
+    The grader runs a submission's pytest so; its kernels (sandboxed(share_network=True)) join that loopback."""
+    return [bwrap_path() or "bwrap", "--dev-bind", "/", "/", "--unshare-net", "--die-with-parent", "--", *command]
 
 
 class SubmissionCgroup:

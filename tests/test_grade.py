@@ -190,12 +190,12 @@ def hostile_sources(solution: str, stub: str, out: Path) -> dict[str, str]:
                            "    if pid != os.getpid():\n        try:\n            os.kill(pid, signal.SIGKILL)\n"
                            "        except OSError:\n            pass\n",
         "c-peeker": stub + f"\nexec(open({str(solutions)!r}).read())  # the instructor's reference answers\n",
-        "d-forger": solution.replace("raise ValueError", "raise KeyError") + (
+        "d-forger": stub + (
             "\nimport os, signal\n"
             "cells = ''.join(f'<testcase classname=\"notebooks.01_mini.ipynb\" name=\"Cell {n}\"/>' for n in range(9))\n"
             "open(os.path.join(os.environ['COURSE_SANDBOX'], 'report.xml'), 'w').write(\n"
             "    f'<testsuites><testsuite name=\"pytest\">{cells}</testsuite></testsuites>')\n"
-            "os.kill(os.getppid(), signal.SIGKILL)  # pytest: no honest report will replace the forged one\n"),
+            "os.kill(os.getppid(), signal.SIGKILL)  # pytest, were it here: no honest report would replace the forgery\n"),
         "e-lingerer": stub + (
             "\nimport subprocess, sys\n"
             f"subprocess.Popen([sys.executable, '-S', '-c', 'import time; time.sleep(6); "
@@ -237,7 +237,10 @@ def test_hostile_learners_score_only_their_own_zero(hostile):
     }  # fmt: skip
     assert "FileNotFoundError" in (hostile["out"] / "feedback" / "c-peeker.txt").read_text()
     assert "Read-only file system" in (hostile["out"] / "feedback" / "f-appender.txt").read_text()
-    assert "did not finish normally" in book["d-forger"]["reason"], book["d-forger"]
+    # pytest and its report are outside the learners' sandboxes: forging a report there, or killing every process
+    # in sight, leaves the honest report of what their kernels did
+    assert book["d-forger"]["reason"] == "" and book["b-killer"]["reason"] == "", (book["d-forger"], book["b-killer"])
+    assert "not written yet" in (hostile["out"] / "feedback" / "d-forger.txt").read_text()
     left = [p.pid for p in psutil.process_iter(["cmdline"]) if MARKER in " ".join(p.info["cmdline"] or [])]
     assert left == [], "a learner's detached process outlived the grading run"
     time.sleep(7)  # the lingerer's child would have rewritten the gradebook by now
@@ -259,7 +262,8 @@ def test_an_unreadable_report_is_that_learners_zero(tmp_path):
 
     (tmp_path / "report.xml").write_text("<not xml")
     result = Result("garbler", {"1.1": 0.0}, {"1.1": "not graded"})
-    _read_verdicts(result, tmp_path, tmp_path / "output.log", {("01_mini.ipynb", 1): "1.1"}, {})
+    _read_verdicts(result, tmp_path / "report.xml", tmp_path / "results.jsonl", tmp_path / "output.log",
+                   {("01_mini.ipynb", 1): "1.1"}, {})
     assert result.total == 0 and result.reason.startswith("the test report could not be read"), result.reason
 
 
