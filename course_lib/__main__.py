@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _add_grading(commands: Any) -> None:
     """grade, grade-one and merge: the instructor's commands."""
+    from ._isolation import MEMORY_BYTES
+
     grade = commands.add_parser("grade", help="grade a folder of submissions (one folder per learner)")
     grade.add_argument("submissions", help="folder holding one folder per learner")
     grade.add_argument("--out", default="grades", help="where gradebook.csv and feedback/ go (default: grades)")
@@ -49,6 +51,8 @@ def _add_grading(commands: Any) -> None:
         command.add_argument("--points", help='JSON file of points per exercise, e.g. {"1.1": 2} (default: 1 each)')
         command.add_argument("--cell-timeout", type=float, default=120.0, help="seconds one notebook cell may take")
         command.add_argument("--timeout", type=float, default=900.0, help="seconds one whole submission may take")
+        command.add_argument("--memory-gib", type=float, default=MEMORY_BYTES / (1 << 30),
+                             help="memory all processes of one submission may hold together (default: %(default)g)")
         command.add_argument("--no-sandbox", action="store_true",
                              help="grade without bubblewrap isolation: only for submissions you trust")  # fmt: skip
         command.add_argument("--no-vetting", action="store_true",
@@ -134,7 +138,7 @@ def _grade(args: argparse.Namespace) -> int:
     points = json.loads(Path(args.points).read_text()) if args.points else {}
     course = Path(args.course) if args.course else ROOT
     limits = Limits(submission_seconds=args.timeout, cell_seconds=args.cell_timeout, sandbox=not args.no_sandbox,
-                    vetting=not args.no_vetting)
+                    vetting=not args.no_vetting, memory_bytes=int(args.memory_gib * (1 << 30)))
     if args.command == "grade-one":
         result = grade_submission(folder, Path(args.out), args.learner, course, points, limits)
         why = f" ({result.reason})" if result.reason else ""

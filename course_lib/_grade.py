@@ -47,6 +47,7 @@ class Limits:
     cell_seconds: float = 120.0
     sandbox: bool = True  # False only when the instructor trusts every submission (--no-sandbox)
     vetting: bool = True  # False runs modules _vetting refuses (--no-vetting: after reading a refused learner's code)
+    memory_bytes: int = _isolation.MEMORY_BYTES  # for all of the submission's processes together, where cgroups allow
 
 
 @dataclasses.dataclass
@@ -299,12 +300,13 @@ def grade_one(learner: str, submission: Path, course: Path, cells: dict, points:
             kernel = _isolation.sandboxed(kernel, work, read_only, readable=(trusted / "runtime",),
                                           share_network=True, unset=("JPY_PARENT_PID",))
             command = _isolation.loopback_only(command)
-            cgroup = _isolation.SubmissionCgroup()
+            cgroup = _isolation.SubmissionCgroup(limits.memory_bytes)
         _write_kernel_spec(trusted, kernel, _kernel_environment(work, limits.vetting))
         with open(trusted / "output.log", "wb") as output:
             process = subprocess.Popen(
                 command, cwd=trusted, env=_trusted_environment(trusted), stdin=subprocess.DEVNULL, stdout=output,
-                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=lambda: _isolation.limit_child(cgroup),
+                stderr=subprocess.STDOUT, start_new_session=True,
+                preexec_fn=lambda: _isolation.limit_child(cgroup, limits.memory_bytes),
             )  # fmt: skip
             try:
                 process.wait(timeout=limits.submission_seconds)
@@ -370,7 +372,8 @@ def _read_verdicts(result: Result, report: Path, messages: Path, output: Path, c
         said = verdicts.get(exercise_id, "")  # written by the learner's kernel: it may say what it likes
         if not failed and not skipped:
             result.points[exercise_id] = float(points.get(exercise_id, 1))
-            result.feedback[exercise_id] = said if said.startswith(f"✓ {exercise_id} ") else f"✓ {exercise_id} passed"
+            passed = said if said.startswith(f"✓ {exercise_id} ") else f"✓ {exercise_id} passed"
+            result.feedback[exercise_id] = passed
         else:
             said = "" if said.startswith("✓") else said
             result.feedback[exercise_id] = said or _failure_text(case) or "failed"

@@ -32,7 +32,7 @@ import time
 import uuid
 from pathlib import Path
 
-MEMORY_BYTES = 6 << 30  # the whole submission: a notebook kernel, pytest, the servers they start
+MEMORY_BYTES = 6 << 30  # default for the whole submission: a notebook kernel, pytest, the servers they start
 MAX_PROCESSES = 256
 MAX_FILE_BYTES = 1 << 30  # the largest file any of its processes may write, its output log included
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc")
@@ -72,11 +72,10 @@ def sandbox_problem() -> str | None:
     bwrap = bwrap_path()
     if bwrap is None:
         return "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
-    probe = subprocess.run(
-        [bwrap, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
-         "true"],
-        capture_output=True, text=True, timeout=30,
-    )  # fmt: skip
+    # as the grader nests them: a kernel's sandbox inside pytest's loopback-only network
+    inner = [bwrap, "--unshare-all", "--share-net", "--die-with-parent", "--ro-bind", "/", "/", "--proc", "/proc",
+             "--dev", "/dev", "true"]  # fmt: skip
+    probe = subprocess.run(loopback_only(inner), capture_output=True, text=True, timeout=30)
     if probe.returncode != 0:
         return f"bubblewrap cannot make namespaces here: {probe.stderr.strip()[:200]}"
     return None
@@ -114,10 +113,11 @@ def loopback_only(command: list[str]) -> list[str]:
 class SubmissionCgroup:
     """A memory and a pids cgroup (v1 or v2) holding every process of one submission, if this host allows it."""
 
-    def __init__(self) -> None:
+    def __init__(self, memory_bytes: int = MEMORY_BYTES) -> None:
         self.folders: list[Path] = []
+        self.memory_bytes = memory_bytes
         name = f"course-grade-{uuid.uuid4().hex[:12]}"
-        limits = (("memory", self._memory_settings()), ("pids", self._pids_settings()))
+        limits = (("memory", self._memory_settings(memory_bytes)), ("pids", self._pids_settings()))
         self.accounting = self._make("cpuacct", name)  # CPU time of the whole submission (cgroup v1)
         if self.accounting is not None:
             self.folders.append(self.accounting)
@@ -135,8 +135,8 @@ class SubmissionCgroup:
                     folder.rmdir()
 
     @staticmethod
-    def _memory_settings() -> dict[str, int]:
-        return {"memory.limit_in_bytes": MEMORY_BYTES, "memory.max": MEMORY_BYTES, "memory.swap.max": 0}
+    def _memory_settings(memory_bytes: int) -> dict[str, int]:
+        return {"memory.limit_in_bytes": memory_bytes, "memory.max": memory_bytes, "memory.swap.max": 0}
 
     @staticmethod
     def _pids_settings() -> dict[str, int]:
@@ -215,10 +215,10 @@ class SubmissionCgroup:
                 folder.rmdir()
 
 
-def limit_child(cgroup: SubmissionCgroup | None) -> None:
+def limit_child(cgroup: SubmissionCgroup | None, memory_bytes: int = MEMORY_BYTES) -> None:
     """In the child before exec: join the cgroup, and per-process limits that hold without one."""
     if cgroup is not None:
         cgroup.enter()
     resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
     if cgroup is None or not cgroup.whole:
-        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))

@@ -4,11 +4,17 @@ A small instructor course (the real course_lib, one notebook with a check cell p
 keeps this fast; the notebooks' own behaviour is covered by test_notebooks.py.
 """
 
+import ast
+import contextlib
 import csv
 import json
+import re
 import shutil
+import socket
 import subprocess
 import sys
+import sysconfig
+import threading
 from pathlib import Path
 
 import nbformat
@@ -26,6 +32,7 @@ STEM = "ch01_chunk_generators"
 IDS = [i for i in exercise_ids() if i.startswith("1.")]
 SOLUTION = (ROOT / "solutions" / f"{STEM}.py").read_text()
 STUB = stub_module(STEM)
+SOLUTIONS_FILE = ROOT / "solutions" / f"{STEM}.py"
 
 
 @pytest.fixture(scope="module")
@@ -184,6 +191,10 @@ MARKER = "course-grade-attack-marker"
 def hostile_sources(solution: str, stub: str, out: Path) -> dict[str, str]:
     """Learner name -> exercise module.  Module-level code runs in the notebook kernel at the first check."""
     solutions = ROOT / "solutions" / f"{STEM}.py"
+    cases = "".join(f"<testcase classname='notebooks.01_mini.ipynb' name='Cell {n}'/>" for n in range(9))
+    forged_report = f"<testsuites><testsuite name='pytest'>{cases}</testsuite></testsuites>"
+    report = "os.path.join(os.environ['COURSE_SANDBOX'], 'report.xml')"
+    forged_book = f"import time; time.sleep(6); open({str(out / 'gradebook.csv')!r}, 'w').write('forged')"
     return {
         "a-honest": solution,
         "b-killer": stub + "\nimport os, signal\nfor pid in [int(p) for p in os.listdir('/proc') if p.isdigit()]:\n"
@@ -191,25 +202,73 @@ def hostile_sources(solution: str, stub: str, out: Path) -> dict[str, str]:
                            "        except OSError:\n            pass\n",
         "c-peeker": stub + f"\nexec(open({str(solutions)!r}).read())  # the instructor's reference answers\n",
         "d-forger": stub + (
-            "\nimport os, signal\n"
-            "cells = ''.join(f'<testcase classname=\"notebooks.01_mini.ipynb\" name=\"Cell {n}\"/>' for n in range(9))\n"
-            "open(os.path.join(os.environ['COURSE_SANDBOX'], 'report.xml'), 'w').write(\n"
-            "    f'<testsuites><testsuite name=\"pytest\">{cells}</testsuite></testsuites>')\n"
-            "os.kill(os.getppid(), signal.SIGKILL)  # pytest, were it here: no honest report would replace the forgery\n"),
-        "e-lingerer": stub + (
-            "\nimport subprocess, sys\n"
-            f"subprocess.Popen([sys.executable, '-S', '-c', 'import time; time.sleep(6); "
-            f"open({str(out / 'gradebook.csv')!r}, \"w\").write(\"forged\")', '{MARKER}'], start_new_session=True)\n"),
+            f"\nimport os, signal\nopen({report}, 'w').write({forged_report!r})\n"
+            "os.kill(os.getppid(), signal.SIGKILL)  # pytest, if it were visible: the report stays forged\n"),
+        "e-lingerer": stub + in_a_child(forged_book, wait=False),
         "f-appender": stub + "\nimport course_lib._checks as checks\n"
                              "open(checks.__file__, 'a').write('\\n_verdict = lambda *a: \"✓ forged\"\\n')\n",
         "g-flooder": stub + "\nimport os\nfor _ in range(300):\n    os.write(1, b'x' * (1 << 20))  # 300 MiB\n",
         "h-patcher": stub + PATCHED_VERDICT,
+        **fence_escapes(stub),
     }  # fmt: skip
+
+
+def in_a_child(code: str, wait: bool = True, flag: str = "-S") -> str:
+    """Module code that runs `code` in a child Python that is not fenced (-S: no sitecustomize, -I: no environment).
+    With `wait`, the module then raises what became of the child, so its feedback shows it was tried."""
+    start = f"[sys.executable, {flag!r}, '-c', {code!r}, {MARKER!r}]"
+    if not wait:
+        return f"\nimport subprocess, sys\nsubprocess.Popen({start}, start_new_session=True)\n"
+    return (f"\nimport subprocess, sys\nchild = subprocess.run({start}, capture_output=True, text=True)\n"
+            "raise RuntimeError(f'the child ended {child.returncode}: {child.stderr.strip()[-200:]}')\n")
 
 
 #: Forges every verdict in memory at import time: the checks run in the learner's process (see _vetting.py).
 PATCHED_VERDICT = ("\nimport course_lib._checks as checks\n"
                    "checks._verdict = lambda ex, kind, value, ctx: f'✓ {ex.id}: forged'\n")  # fmt: skip
+#: Where the fence escapes below try to write: the shared Python environment, which every later run imports from.
+PLANTED = Path(sysconfig.get_paths()["purelib"]) / "zz_planted_by_a_learner"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+HOSTILE_MEMORY_GIB = 2  # for each submission of the hostile class: the honest one needs far less
+#: A port free on the grading machine that a learner's server tries to offer to everyone (0.0.0.0).
+LISTENER_PORT = _free_port()
+
+
+def fence_escapes(stub: str) -> dict[str, str]:
+    """Ways past the audit-hook fence (_sandbox.py) that need no C code: each reaches the sandbox, which must hold.
+    An unfenced child (python -S, -I, curl) stands for any other way to get a process the fence does not watch."""
+    cfg, planted = str(Path(sys.prefix) / "pyvenv.cfg"), str(PLANTED)
+    return {
+        "i-dirfd": stub + (
+            f"\nimport os\nroot = os.open('/', os.O_RDONLY)\n"
+            f"os.open({planted[1:] + '_i.pth'!r}, os.O_CREAT | os.O_WRONLY, dir_fd=root)\n"),
+        "j-linker": stub + in_a_child(
+            f"import os; w = os.environ['COURSE_SANDBOX']; os.link({cfg!r}, w + '/cfg'); open(w + '/cfg', 'a')"),
+        "k-isolated": stub + in_a_child(f"open({planted + '_k.pth'!r}, 'w').write('import os')", flag="-I"),
+        "l-curl": stub + (
+            f"\nimport subprocess\ncurl = subprocess.run(['curl', '-sS', '-o', {planted + '_l.pth'!r}, "
+            f"'file:///etc/hostname'], capture_output=True, text=True)\n"
+            "raise RuntimeError(f'the child ended {curl.returncode}: {curl.stderr.strip()}')\n"),
+        "m-listener": stub + in_a_child(
+            f"import socket, time; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); "
+            f"s.bind(('0.0.0.0', {LISTENER_PORT})); s.listen(); time.sleep(20)", wait=False),
+        "n-snooper": stub + (
+            "\nimport os\nseen = []\nfor pid in [p for p in os.listdir('/proc') if p.isdigit()]:\n"
+            "    try:\n        seen.append(open(f'/proc/{pid}/cmdline', 'rb').read().replace(b'\\0', b' ').decode())\n"
+            "    except OSError:\n        pass\nraise RuntimeError(f'saw {seen}')\n"),
+        "o-holder": stub + in_a_child("import time; time.sleep(900)  # holds the kernel's output open", wait=False),
+        "p-hog": stub + (  # four unfenced children of 700 MiB each, under a limit of HOSTILE_MEMORY_GIB for them all
+            f"\nimport subprocess, sys\nhog = 'm = b\"x\" * (700 << 20); import time; time.sleep(8)'\n"
+            f"children = [subprocess.Popen([sys.executable, '-S', '-c', hog, {MARKER!r}]) for _ in range(4)]\n"
+            "raise RuntimeError(f'the children ended {[c.wait() for c in children]}')\n"),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -220,7 +279,21 @@ def hostile(course, tmp_path_factory):
         (base / "submissions" / name / "exercises").mkdir(parents=True)
         (base / "submissions" / name / "exercises" / f"{STEM}.py").write_text(source)
     # --no-vetting: each attack reaches the sandbox (the vetting would refuse most before they run; tested below)
-    return {"out": out, "result": run_grader(base / "submissions", out, course, "--no-vetting")}
+    reached, grading = [], threading.Event()
+
+    def knock() -> None:  # the whole time, try the port the listener offers to everyone
+        while not grading.wait(0.2):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", LISTENER_PORT), timeout=0.2):
+                reached.append(LISTENER_PORT)
+
+    knocker = threading.Thread(target=knock, daemon=True)
+    knocker.start()
+    try:
+        result = run_grader(base / "submissions", out, course, "--no-vetting", "--memory-gib", str(HOSTILE_MEMORY_GIB))
+    finally:
+        grading.set()
+        knocker.join()
+    return {"out": out, "result": result, "reached": reached}
 
 
 @needs_sandbox
@@ -234,6 +307,7 @@ def test_hostile_learners_score_only_their_own_zero(hostile):
         "a-honest": len(IDS), "b-killer": 0, "c-peeker": 0, "d-forger": 0, "e-lingerer": 0, "f-appender": 0,
         "g-flooder": 0,
         "h-patcher": len(IDS),  # the sandbox cannot stop a patch in the process's own memory: the vetting does
+        **dict.fromkeys(fence_escapes(STUB), 0),
     }  # fmt: skip
     assert "FileNotFoundError" in (hostile["out"] / "feedback" / "c-peeker.txt").read_text()
     assert "Read-only file system" in (hostile["out"] / "feedback" / "f-appender.txt").read_text()
@@ -241,6 +315,20 @@ def test_hostile_learners_score_only_their_own_zero(hostile):
     # in sight, leaves the honest report of what their kernels did
     assert book["d-forger"]["reason"] == "" and book["b-killer"]["reason"] == "", (book["d-forger"], book["b-killer"])
     assert "not written yet" in (hostile["out"] / "feedback" / "d-forger.txt").read_text()
+    for name in ("j-linker", "k-isolated", "l-curl"):  # each child ran, and failed
+        said = (hostile["out"] / "feedback" / f"{name}.txt").read_text()
+        assert "the child ended " in said and "the child ended 0" not in said, said[:600]
+    probe = _isolation.SubmissionCgroup()
+    whole, _ = probe.whole, probe.remove()
+    if whole:  # one memory limit for all of a submission's processes (where this host lets the grader make cgroups)
+        assert "-9" in (hostile["out"] / "feedback" / "p-hog.txt").read_text(), "the hog's children all lived"
+    planted = sorted(p.name for p in PLANTED.parent.glob(PLANTED.name + "*"))
+    assert planted == [], f"a learner wrote into the shared Python environment: {planted}"
+    assert hostile["reached"] == [], "a learner's server was reachable from the grading machine"
+    snooped = (hostile["out"] / "feedback" / "n-snooper.txt").read_text()
+    seen = ast.literal_eval(re.search(r"saw (\[.*?\])\n", snooped).group(1))
+    # its own kernel, and bwrap's process 1 (whose command line is the kernel's, wrapped): not pytest, nor the grader
+    assert 1 <= len(seen) <= 2 and all(c.endswith("ipykernel_launcher -f " + c.split(" -f ")[-1]) for c in seen), seen
     left = [p.pid for p in psutil.process_iter(["cmdline"]) if MARKER in " ".join(p.info["cmdline"] or [])]
     assert left == [], "a learner's detached process outlived the grading run"
     time.sleep(7)  # the lingerer's child would have rewritten the gradebook by now
