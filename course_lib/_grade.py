@@ -254,11 +254,22 @@ def _kill_tree(pid: int) -> None:
     psutil.wait_procs(family, timeout=5)
 
 
+CELL_TIMEOUT = re.compile(r"Timeout of ([\d.]+) seconds exceeded")
+
+
 def _failure_text(case: ET.Element) -> str:
+    """What to tell the learner about a check cell that did not pass, from nbval's words in the report."""
+    skipped = case.find("skipped")
+    if skipped is not None and "timed out" in (skipped.get("message") or ""):
+        return "not run: an earlier cell of this notebook ran out of time, and nbval runs no more cells after that"
     problem = case.find("failure")
     if problem is None:
         problem = case.find("error")
     text = ANSI.sub("", (problem.text or "") if problem is not None else "")
+    timeout = CELL_TIMEOUT.search(text)
+    if timeout:
+        return (f"✗ the check cell did not finish within {timeout.group(1)} s, the grader's limit for one cell: look "
+                f"for a loop that never ends or a read that waits forever, and run the check yourself")
     # nbval prints "Traceback:" and then what IPython showed for the error: the check's own lines.
     return text.split("Traceback:", 1)[-1].strip()
 

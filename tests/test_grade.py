@@ -355,6 +355,23 @@ def test_an_unreadable_report_is_that_learners_zero(tmp_path):
     assert result.total == 0 and result.reason.startswith("the test report could not be read"), result.reason
 
 
+def test_a_cell_that_runs_out_of_time_is_named_and_so_are_the_checks_after_it(tmp_path):
+    """nbval's own words (a timeout in a failure's text, the later cells skipped) become what the learner reads."""
+    from course_lib._grade import Result, _read_verdicts
+
+    timeout = "#x1B[94mCell 1: Timeout of 15 seconds exceeded while executing cell. Failed to interrupt kernel"
+    (tmp_path / "report.xml").write_text(
+        f"<testsuites><testsuite><testcase classname='notebooks.01_mini.ipynb' name='Cell 1'><failure>{timeout}"
+        "</failure></testcase><testcase classname='notebooks.01_mini.ipynb' name='Cell 2'><skipped message="
+        "'Previous cell timed out, expected cell to fail'/></testcase></testsuite></testsuites>")  # fmt: skip
+    result = Result("slow", {"1.1": 0.0, "1.2": 0.0}, {"1.1": "not graded", "1.2": "not graded"})
+    _read_verdicts(result, tmp_path / "report.xml", tmp_path / "results.jsonl", tmp_path / "output.log",
+                   {("01_mini.ipynb", 1): "1.1", ("01_mini.ipynb", 2): "1.2"}, {})
+    assert result.total == 0 and result.reason == "", result
+    assert result.feedback["1.1"].startswith("✗ the check cell did not finish within 15 s"), result.feedback
+    assert result.feedback["1.2"].startswith("not run: an earlier cell of this notebook ran out of time"), result.feedback
+
+
 SEES_PRIVATE_FILES = """
 import os
 found = []
