@@ -168,6 +168,26 @@ def test_hostile_submission_changes_nothing_outside_its_copy(graded):
     assert "may not change files outside its own folder" in (graded["out"] / "feedback" / "vandal.txt").read_text()
 
 
+@pytest.mark.parametrize("answers", ["solutions", "stubs"])
+def test_the_courses_own_notebooks_grade_the_reference_answers_full_and_the_stubs_zero(answers, tmp_path):
+    """The grader runs each notebook's imports and check cells only: no check may need a demonstration before it."""
+    folder = tmp_path / answers / "exercises"
+    folder.mkdir(parents=True)
+    for stem in sorted({ex.module for ex in exercises().values()}):
+        text = (ROOT / "solutions" / f"{stem}.py").read_text() if answers == "solutions" else stub_module(stem)
+        (folder / f"{stem}.py").write_text(text)
+    trust = ["--no-sandbox"] if _isolation.sandbox_problem() else []
+    done = subprocess.run([sys.executable, "-m", "course_lib", "grade-one", str(folder.parent), "--out",
+                           str(tmp_path / "result.json"), *trust], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads((tmp_path / "result.json").read_text())
+    scored = {e["id"]: e["points"] for e in result["exercises"]}
+    expected = 1.0 if answers == "solutions" else 0.0
+    wrong = {i: e["feedback"][:300] for i, e in zip(scored, result["exercises"]) if scored[i] != expected}
+    assert result["reason"] == "" and len(scored) == len(exercises()) and not wrong, (result["reason"], wrong)
+
+
 def test_points_per_exercise_are_configurable(course, tmp_path):
     subs = tmp_path / "subs"
     (subs / "ada" / "exercises").mkdir(parents=True)

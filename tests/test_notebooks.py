@@ -1,4 +1,4 @@
-"""Every notebook, executed the way a grader does (pytest --nbval-lax), in both directions:
+"""Every notebook, executed whole under pytest --nbval-lax as an instructor runs one, in both directions:
 with the solutions every cell passes; with the stubs exactly the check cells fail, each as "not written yet".
 Also keeps the committed notebooks clean (no execution counts, no outputs)."""
 
