@@ -28,6 +28,7 @@ from typing import Any, Callable
 from . import _progress, registry
 from ._answers import AnswerFileMissing, answers_dir, display_path, learner_frame, load_module
 from ._notebook import show_passed
+from ._seal import BROKEN, Seal
 from ._server import LiveServer, ServerStopped, _raise_in_thread
 from ._source import function_source
 from ._vetting import vet
@@ -37,6 +38,14 @@ from .registry import Exercise
 __all__ = ["CheckFailed", "Context", "check"]
 
 TIME_LIMIT = float(os.environ.get("COURSE_CHECK_TIMEOUT", "10"))
+_seal: Seal | None = None
+
+
+def seal_checks() -> None:
+    """Take the seal over the check machinery (see _seal.py) once, before any learner code has run."""
+    global _seal
+    if _seal is None:
+        _seal = Seal()
 
 
 class CheckFailed(AssertionError):
@@ -129,6 +138,12 @@ def _failure_message(ex: Exercise, failure: Failure) -> str:
     advice = f"{failure.next}; " if failure.next else ""
     lines.append(f'  next: {advice}hint("{ex.id}") gives a hint')
     return "\n".join(lines)
+
+
+def _tampered_message(ex: Exercise, changed: list[str]) -> str:
+    shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+    return (f"✗ {_header(ex)}: {BROKEN} ({shown}), so no check can be trusted in this kernel\n"
+            f"  next: take out what patches them in {ex.learner_file}, then restart the kernel")
 
 
 def _stub_message(ex: Exercise) -> str:
@@ -356,6 +371,9 @@ def check(exercise_id: str, answer: Any = None, *, quiet: bool = False) -> None:
         ctx.close()
         _stop_learner_threads(threads_before)
     result = _verdict(ex, kind, value, ctx)
+    changed = _seal.broken() if _seal is not None else []
+    if changed:
+        result = CheckFailed(_tampered_message(ex, changed), ex.id, "tampered", ctx.case)
     if isinstance(result, CheckFailed):
         _progress.record_result(ex.id, "stub" if result.kind in ("stub", "missing") else "failed")
         _report(ex.id, result.kind, result.message)

@@ -272,7 +272,7 @@ ENDPOINT_STEM = "ch00_endpoint"
 
 
 @pytest.fixture
-def endpoint_exercise(monkeypatch):
+def endpoint_exercise(monkeypatch, reseal):
     """A throwaway exercise whose answer is an endpoint: the check serves it and downloads /data."""
     from starlette.applications import Starlette
     from starlette.routing import Route
@@ -283,6 +283,7 @@ def endpoint_exercise(monkeypatch):
     every = registry.exercises()
     extra = registry.Exercise("0.1", ENDPOINT_STEM, ("download",), "An endpoint", ("h", "https://x"))
     monkeypatch.setattr(registry, "exercises", lambda: {**every, "0.1": extra})
+    reseal()
 
     @case("0.1")
     def run(download, ctx):
@@ -404,3 +405,15 @@ def test_a_file_the_module_cannot_find_is_not_a_missing_exercise_file(learner_di
     assert str(info.value).startswith(
         "✗ 1.1 file_chunks raised FileNotFoundError while the exercise file was imported"
     ), str(info.value)
+
+
+def test_a_patched_check_is_noticed_and_named_and_holds_again_once_undone(monkeypatch):
+    """_seal.py: what a forger patches (here the client every HTTP check uses) breaks the seal, whatever the answer."""
+    import httpx
+
+    with monkeypatch.context() as patched, pytest.raises(CheckFailed) as info:
+        patched.setattr(httpx.Client, "send", lambda self, request, **kwargs: httpx.Response(200))
+        check("1.1")
+    assert str(info.value).startswith("✗ 1.1 file_chunks: code outside the checks changed them (httpx.Client.send), "
+                                      "so no check can be trusted in this kernel"), str(info.value)  # fmt: skip
+    check("1.1", quiet=True)

@@ -229,6 +229,7 @@ def hostile_sources(solution: str, stub: str, out: Path) -> dict[str, str]:
                              "open(checks.__file__, 'a').write('\\n_verdict = lambda *a: \"✓ forged\"\\n')\n",
         "g-flooder": stub + "\nimport os\nfor _ in range(300):\n    os.write(1, b'x' * (1 << 20))  # 300 MiB\n",
         "h-patcher": stub + PATCHED_VERDICT,
+        "h-swapper": stub + CASES_SWAPPED,
         **fence_escapes(stub),
     }  # fmt: skip
 
@@ -246,6 +247,11 @@ def in_a_child(code: str, wait: bool = True, flag: str = "-S") -> str:
 #: Forges every verdict in memory at import time: the checks run in the learner's process (see _vetting.py).
 PATCHED_VERDICT = ("\nimport course_lib._checks as checks\n"
                    "checks._verdict = lambda ex, kind, value, ctx: f'✓ {ex.id}: forged'\n")  # fmt: skip
+#: Forges every verdict without any name the first vetting refused: each exercise's cases become one that passes.
+CASES_SWAPPED = ("\nimp = globals()['__builtins__']['__import__']\n"
+                 "case_module = imp('course_lib.checks._case', fromlist=['CASES'])\n"
+                 "for key in list(case_module.CASES):\n"
+                 "    case_module.CASES[key] = [case_module.Case(key, 'ok', lambda answer, ctx: 'forged')]\n")  # fmt: skip
 #: Where the fence escapes below try to write: the shared Python environment, which every later run imports from.
 PLANTED = Path(sysconfig.get_paths()["purelib"]) / "zz_planted_by_a_learner"
 
@@ -326,7 +332,7 @@ def test_hostile_learners_score_only_their_own_zero(hostile):
     assert {name: float(row["total"]) for name, row in book.items()} == {
         "a-honest": len(IDS), "b-killer": 0, "c-peeker": 0, "d-forger": 0, "e-lingerer": 0, "f-appender": 0,
         "g-flooder": 0,
-        "h-patcher": len(IDS),  # the sandbox cannot stop a patch in the process's own memory: the vetting does
+        "h-patcher": 0, "h-swapper": 0,  # past the sandbox (a patch in the kernel's own memory): the seal sees it
         **dict.fromkeys(fence_escapes(STUB), 0),
     }  # fmt: skip
     assert "FileNotFoundError" in (hostile["out"] / "feedback" / "c-peeker.txt").read_text()
@@ -335,6 +341,9 @@ def test_hostile_learners_score_only_their_own_zero(hostile):
     # in sight, leaves the honest report of what their kernels did
     assert book["d-forger"]["reason"] == "" and book["b-killer"]["reason"] == "", (book["d-forger"], book["b-killer"])
     assert "not written yet" in (hostile["out"] / "feedback" / "d-forger.txt").read_text()
+    for name, changed in (("h-patcher", "course_lib._checks._verdict"), ("h-swapper", "cases of 1.1")):
+        assert book[name]["reason"].startswith("code outside the checks changed them"), book[name]
+        assert changed in (hostile["out"] / "feedback" / f"{name}.txt").read_text()
     for name in ("j-linker", "k-isolated", "l-curl"):  # each child ran, and failed
         said = (hostile["out"] / "feedback" / f"{name}.txt").read_text()
         assert "the child ended " in said and "the child ended 0" not in said, said[:600]
@@ -428,6 +437,7 @@ def test_code_that_could_forge_verdicts_is_refused_before_it_runs(course, tmp_pa
         "j-walker": STUB + "\nfrom course_lib.data import data_dir\n"
                            "data_dir.__globals__['__builtins__']['__import__']('course_lib._checks')._verdict = print\n",
         "k-reader": STUB + f"\nexec(open({str(ROOT / 'solutions' / (STEM + '.py'))!r}).read())\n",
+        "l-case-swapper": STUB + CASES_SWAPPED,
     }  # fmt: skip
     for name, source in attacks.items():
         (tmp_path / "subs" / name / "exercises").mkdir(parents=True)
@@ -435,7 +445,8 @@ def test_code_that_could_forge_verdicts_is_refused_before_it_runs(course, tmp_pa
     result = run_grader(tmp_path / "subs", tmp_path / "out", course)
     assert result.returncode == 0, result.stdout + result.stderr
     book = {row["learner"]: row for row in csv.DictReader(open(tmp_path / "out" / "gradebook.csv"))}
-    expected = {"h-patcher": "._verdict", "i-through-sys": "import sys", "j-walker": ".__globals__", "k-reader": "exec"}
+    expected = {"h-patcher": "._verdict", "i-through-sys": "import sys", "j-walker": ".__globals__", "k-reader": "exec",
+                "l-case-swapper": "globals"}  # fmt: skip
     for name, phrase in expected.items():
         assert float(book[name]["total"]) == 0, book[name]
         assert book[name]["reason"].startswith("refused before running: ch01_chunk_generators.py line "), book[name]

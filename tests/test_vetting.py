@@ -50,6 +50,13 @@ ROADS = {  # source -> a phrase of what the vetting says
     "__import__('sys')\n": "__import__",
     "from . import x\n": "a relative import",
     "from json import *\n": "from json import *",
+    # found by a red-team pass with the vetting on: each forged every verdict of a class before it was refused
+    "imp = globals()['__builtins__']['__import__']\n": "globals",
+    "k = '__builtins__'\n": "the special name '__builtins__' in a string",
+    "from course_lib.measure import gc\n": "from course_lib.measure import gc (not one of the names it offers",
+    "import httpx\nh = httpx\nh.Client = object\n": "uses the module httpx as a value",
+    "import httpx\ndef patch(m):\n    m.Client = object\npatch(httpx)\n": "uses the module httpx as a value",
+    "x = globals().items()\n": "globals",
 }
 
 
@@ -77,6 +84,9 @@ async def first(agen):
     return await agen.__anext__()
 
 cursor = globals().setdefault("cursor", None)
+shared = "SHARED" in globals()
+if __name__ == "__main__":
+    pass
 """
     assert vet(fine) == []
 
