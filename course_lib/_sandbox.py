@@ -1,7 +1,7 @@
 """A fence for graded submissions, installed at interpreter start through `sitecustomize` by the grader.
 
-With COURSE_SANDBOX=<folder> every Python process of a graded run (pytest, the notebook kernels, any Python
-they start) refuses, through an audit hook (PEP 578):
+With COURSE_SANDBOX=<folder> every Python process that runs a submission's code (the notebook kernels, and any
+Python they start with the fence in place) refuses, through an audit hook (PEP 578):
 
 - writing, creating, renaming or deleting anything outside <folder> (and /dev);
 - starting programs other than Python itself (with the fence in place) and curl/wget;
@@ -10,7 +10,8 @@ they start) refuses, through an audit hook (PEP 578):
 
 This stops the accidents and the naive attacks a class produces (`shutil.rmtree("..")`, writing into the
 instructor's files, a server on every interface).  It is not a security boundary against a determined attacker:
-audit hooks can be sidestepped from C.  Grade untrusted code as an unprivileged user or in a container.
+audit hooks can be sidestepped from C, or by a child started with `python -S` or `-I`; the boundary is bubblewrap's
+sandbox (_isolation.py), and tests/test_grade.py shows each such escape stopped there.
 The file must stay importable on its own: the grader copies it next to the submission as `_course_sandbox.py`.
 """
 
