@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -115,12 +116,12 @@ def keep_only_checks(notebook: Path) -> None:
     """Mark every code cell of the grader's copy of `notebook` for nbval to skip, except the first (the imports)
     and the check cells.  Numbering stays, so check_cells() still names them.  The demonstrations score nothing,
     and cost most of a notebook's time (a demonstration that calls a learner's endless loop waits out its limit)."""
+    checks = notebook_check_cells(notebook)
     data = json.loads(notebook.read_text(encoding="utf-8"))
     code = [c for c in data["cells"] if c["cell_type"] == "code"]
-    for cell in code[1:]:
-        if not CHECK_CELL.match("".join(cell["source"]).strip()):
-            tags = cell.setdefault("metadata", {}).setdefault("tags", [])
-            tags.append("nbval-skip")
+    for number, cell in enumerate(code):
+        if number and number not in checks:
+            cell.setdefault("metadata", {}).setdefault("tags", []).append("nbval-skip")
     notebook.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
@@ -398,11 +399,14 @@ def _read_verdicts(result: Result, report: Path, messages: Path, output: Path, c
 def _read_results(path: Path) -> dict[str, str]:
     """Last verdict message per exercise, as check() wrote it (feedback equals what the learner saw)."""
     found: dict[str, str] = {}
-    try:
-        with open(path, "rb") as f:
-            lines = f.read(MAX_FEEDBACK_BYTES).decode(errors="replace").splitlines()
+    try:  # the learner's kernel could leave a link or a FIFO here: read only a regular file, and never wait
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return found
+    with open(descriptor, "rb") as f:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return found
+        lines = f.read(MAX_FEEDBACK_BYTES).decode(errors="replace").splitlines()
     for line in lines:
         try:
             item = json.loads(line)

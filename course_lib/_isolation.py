@@ -115,7 +115,6 @@ class SubmissionCgroup:
 
     def __init__(self, memory_bytes: int = MEMORY_BYTES) -> None:
         self.folders: list[Path] = []
-        self.memory_bytes = memory_bytes
         name = f"course-grade-{uuid.uuid4().hex[:12]}"
         limits = (("memory", self._memory_settings(memory_bytes)), ("pids", self._pids_settings()))
         self.accounting = self._make("cpuacct", name)  # CPU time of the whole submission (cgroup v1)

@@ -40,6 +40,7 @@ START_TIMEOUT = 10.0
 GRACE = 0.25
 
 _servers: dict[str, LiveServer] = {}
+_servers_lock = threading.Lock()
 
 
 def free_port() -> int:
@@ -48,7 +49,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
         return sock.getsockname()[1]
-_servers_lock = threading.Lock()
 
 
 class _Discard(logging.Handler):

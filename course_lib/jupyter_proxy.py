@@ -75,7 +75,6 @@ def proxy_version() -> str | None:
         return None
 
 
-
 class JupyterServer:
     """One running Jupyter Server: `url`, `headers` (its token), `proxy_url(port)`, `files_url(name)`, `root`, `rss()`."""
 

@@ -75,7 +75,6 @@ def nginx_path() -> str | None:
     return next((path for path in _CANDIDATES if os.access(path, os.X_OK)), None)
 
 
-
 class Nginx:
     """One running nginx: `url` to send requests to, `config` it runs with, `stop()` to end it."""
 

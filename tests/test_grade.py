@@ -21,6 +21,7 @@ import nbformat
 import pytest
 
 from course_lib import _isolation
+from course_lib._server import free_port
 from course_lib._answers import stub_module
 from course_lib.registry import exercise_ids, exercises
 from course_lib._source import function_source, replace_function
@@ -256,15 +257,9 @@ CASES_SWAPPED = ("\nimp = globals()['__builtins__']['__import__']\n"
 PLANTED = Path(sysconfig.get_paths()["purelib"]) / "zz_planted_by_a_learner"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 HOSTILE_MEMORY_GIB = 2  # for each submission of the hostile class: the honest one needs far less
 #: A port free on the grading machine that a learner's server tries to offer to everyone (0.0.0.0).
-LISTENER_PORT = _free_port()
+LISTENER_PORT = free_port()
 
 
 def fence_escapes(stub: str) -> dict[str, str]:
@@ -282,9 +277,9 @@ def fence_escapes(stub: str) -> dict[str, str]:
             f"\nimport subprocess\ncurl = subprocess.run(['curl', '-sS', '-o', {planted + '_l.pth'!r}, "
             f"'file:///etc/hostname'], capture_output=True, text=True)\n"
             "raise RuntimeError(f'the child ended {curl.returncode}: {curl.stderr.strip()}')\n"),
-        "m-listener": stub + in_a_child(
+        "m-listener": stub + in_a_child(  # ends 0 only after listening for 5 s
             f"import socket, time; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); "
-            f"s.bind(('0.0.0.0', {LISTENER_PORT})); s.listen(); time.sleep(20)", wait=False),
+            f"s.bind(('0.0.0.0', {LISTENER_PORT})); s.listen(); time.sleep(5)"),
         "n-snooper": stub + (
             "\nimport os\nseen = []\nfor pid in [p for p in os.listdir('/proc') if p.isdigit()]:\n"
             "    try:\n        seen.append(open(f'/proc/{pid}/cmdline', 'rb').read().replace(b'\\0', b' ').decode())\n"
@@ -353,6 +348,7 @@ def test_hostile_learners_score_only_their_own_zero(hostile):
         assert "-9" in (hostile["out"] / "feedback" / "p-hog.txt").read_text(), "the hog's children all lived"
     planted = sorted(p.name for p in PLANTED.parent.glob(PLANTED.name + "*"))
     assert planted == [], f"a learner wrote into the shared Python environment: {planted}"
+    assert "the child ended 0" in (hostile["out"] / "feedback" / "m-listener.txt").read_text()  # it did listen
     assert hostile["reached"] == [], "a learner's server was reachable from the grading machine"
     snooped = (hostile["out"] / "feedback" / "n-snooper.txt").read_text()
     seen = ast.literal_eval(re.search(r"saw (\[.*?\])\n", snooped).group(1))
@@ -382,6 +378,21 @@ def test_an_unreadable_report_is_that_learners_zero(tmp_path):
     _read_verdicts(result, tmp_path / "report.xml", tmp_path / "results.jsonl", tmp_path / "output.log",
                    {("01_mini.ipynb", 1): "1.1"}, {})
     assert result.total == 0 and result.reason.startswith("the test report could not be read"), result.reason
+
+
+def test_check_messages_left_as_a_fifo_or_a_link_are_not_read(tmp_path):
+    """results.jsonl is written by the learner's kernel: a FIFO there once held the grader forever after the run,
+    and a link would have had the grader (perhaps root) read a file the sandbox never showed."""
+    import os
+
+    from course_lib._grade import _read_results
+
+    outside = tmp_path / "outside.jsonl"
+    outside.write_text('{"id": "1.1", "message": "a secret"}\n')
+    (tmp_path / "linked.jsonl").symlink_to(outside)
+    os.mkfifo(tmp_path / "fifo.jsonl")
+    assert _read_results(tmp_path / "linked.jsonl") == {} and _read_results(tmp_path / "fifo.jsonl") == {}
+    assert _read_results(outside) == {"1.1": "a secret"}
 
 
 def test_a_cell_that_runs_out_of_time_is_named_and_so_are_the_checks_after_it(tmp_path):
